@@ -1,0 +1,42 @@
+// MemoryStorage: a DurableStorage kept in memory, for tests and the simulator.
+// "Durable" here means "survives a simulated crash": the simulator keeps this object and
+// drops the core. It is not thread-safe.
+#pragma once
+
+#include <deque>
+
+#include "raft/storage.hpp"
+
+namespace ha::raft {
+
+class MemoryStorage : public DurableStorage {
+ public:
+  MemoryStorage() = default;
+  // A fresh member of a new cluster whose initial configuration is `cs`.
+  explicit MemoryStorage(const ConfState& cs);
+
+  InitialState initial_state() const override;
+  std::vector<Entry> entries(Index lo, Index hi, std::uint64_t max_bytes) const override;
+  Term term(Index i) const override;
+  Index first_index() const override;
+  Index last_index() const override;
+  Snapshot snapshot() const override;
+
+  void save(const HardState* hard_state, const std::vector<Entry>& entries, const Snapshot* snapshot,
+            bool sync) override;
+  void compact(const Snapshot& snapshot) override;
+
+  // Counts for tests and benchmarks.
+  std::uint64_t sync_count() const { return syncs_; }
+
+ private:
+  void append(const std::vector<Entry>& entries);
+  void apply_snapshot(const Snapshot& snapshot);
+
+  HardState hard_state_;
+  Snapshot snapshot_;        // metadata.index is the index before entries_.front()
+  std::deque<Entry> entries_;
+  std::uint64_t syncs_ = 0;
+};
+
+}  // namespace ha::raft

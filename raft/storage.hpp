@@ -1,0 +1,54 @@
+// The log storage interface the core reads (Storage) and the driver writes (DurableStorage).
+// The core checks index bounds itself; implementations may treat out-of-range calls as bugs.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "raft/types.hpp"
+
+namespace ha::raft {
+
+// Thrown by a storage when the medium fails (I/O error, corruption found while reading).
+// The core cannot continue safely after one: the driver must stop the node.
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct InitialState {
+  HardState hard_state;
+  ConfState conf_state;  // the configuration of the snapshot (or the bootstrap configuration)
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  virtual InitialState initial_state() const = 0;
+  // Entries in [lo, hi), at most max_bytes in total but always at least one.
+  // Requires first_index() <= lo < hi <= last_index() + 1.
+  virtual std::vector<Entry> entries(Index lo, Index hi, std::uint64_t max_bytes) const = 0;
+  // Requires first_index() - 1 <= i <= last_index(); i == first_index() - 1 is the snapshot's term.
+  virtual Term term(Index i) const = 0;
+  // Index of the first entry still in the log (snapshot index + 1).
+  virtual Index first_index() const = 0;
+  virtual Index last_index() const = 0;
+  virtual Snapshot snapshot() const = 0;
+};
+
+// Storage with the writes the driver makes while handling a Ready.
+class DurableStorage : public Storage {
+ public:
+  // Persists, atomically and (when sync) durably before returning: an incoming snapshot (which
+  // replaces the log up to its index), then the entries (dropping any existing entries at or
+  // after entries.front().index), then the hard state. Any argument may be empty.
+  virtual void save(const HardState* hard_state, const std::vector<Entry>& entries,
+                    const Snapshot* snapshot, bool sync) = 0;
+  // Replaces the stored snapshot with one the application made at `snapshot.metadata.index`
+  // (<= the applied index) and drops log entries up to that index.
+  virtual void compact(const Snapshot& snapshot) = 0;
+};
+
+}  // namespace ha::raft
