@@ -78,6 +78,9 @@ class Node {
   void advance(const Ready& rd);
 
   Status status() const;
+  // The configuration in force at log index i (for a snapshot the application takes at its
+  // applied index). Requires i >= the current snapshot's index.
+  ConfState conf_state_at(Index i) const;
   NodeId id() const;
   NodeId leader() const;
   Role role() const;
