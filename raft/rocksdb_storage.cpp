@@ -1,1 +1,625 @@
+#include "raft/rocksdb_storage.hpp"
 
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "raft/assert.hpp"
+
+namespace ha::raft {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kEntriesCf = "entries";
+constexpr const char* kMetaCf = "meta";
+constexpr const char* kSnapshotCf = "snapshot";
+
+// Snapshot data is stored in chunks of this size (RocksDB handles huge single values badly).
+constexpr std::size_t kSnapshotChunk = 1u << 20;
+
+constexpr const char* kRecoverAdvice =
+    "restore this member from a snapshot or remove its data directory and re-add it to the "
+    "cluster";
+constexpr const char* kRuntimeAdvice =
+    "the member cannot continue safely and must stop; fix the disk (free space, I/O errors, "
+    "permissions) and restart it";
+
+rocksdb::Slice slice(const std::string& s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+std::string range_text(Index lo, Index hi) {
+  return "[" + std::to_string(lo) + ", " + std::to_string(hi) + ")";
+}
+
+std::string entry_problem(Index i, codec::DecodeStatus st) {
+  if (st == codec::DecodeStatus::kChecksum) return "entry " + std::to_string(i) + " fails its checksum";
+  return "entry " + std::to_string(i) + ": " + codec::to_string(st);
+}
+
+codec::SnapshotRecord make_record(const Snapshot& s) {
+  codec::SnapshotRecord r;
+  r.metadata = s.metadata;
+  r.data_size = s.data.size();
+  r.chunk_count = (s.data.size() + kSnapshotChunk - 1) / kSnapshotChunk;
+  r.data_crc = codec::crc32c(s.data.data(), s.data.size());
+  return r;
+}
+
+rocksdb::ColumnFamilyOptions cf_options(std::uint64_t write_buffer) {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = write_buffer;
+  o.level_compaction_dynamic_level_bytes = true;
+  return o;
+}
+
+}  // namespace
+
+// ---- Opening -----------------------------------------------------------------------------
+
+std::unique_ptr<RocksDbStorage> RocksDbStorage::open(const std::string& dir) {
+  return open(dir, OpenOptions{});
+}
+
+std::unique_ptr<RocksDbStorage> RocksDbStorage::open(const std::string& dir,
+                                                     const OpenOptions& options) {
+  // The constructor is private; make_unique cannot reach it.
+  return std::unique_ptr<RocksDbStorage>(new RocksDbStorage(dir, options));
+}
+
+RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
+    : dir_(std::move(dir)), cache_limit_(options.entry_cache_bytes) {
+  std::error_code ec;
+  const fs::path path(dir_);
+  const bool exists = fs::exists(path, ec);
+  if (ec) fail_io("cannot examine the data directory", ec.message());
+  bool create = false;
+  if (!exists || !fs::exists(path / "CURRENT", ec)) {
+    if (exists && !fs::is_directory(path, ec)) {
+      throw StorageError("raft log path " + dir_ + " exists but is not a directory; point the "
+                         "data directory at a directory");
+    }
+    if (exists && !fs::is_empty(path, ec)) {
+      throw StorageError("raft log in " + dir_ + " is missing: the directory is not empty but has "
+                         "no RocksDB CURRENT file, so it is not a store or the store lost files; "
+                         "if it was this member's data directory, " + kRecoverAdvice +
+                         "; otherwise use an empty or new directory");
+    }
+    if (!options.create_if_missing) {
+      throw StorageError("no raft log in " + dir_ + " (and creating one was not requested); "
+                         "initialise this member first or fix the data directory setting");
+    }
+    fs::create_directories(path, ec);
+    if (ec) fail_io("cannot create the data directory", ec.message());
+    create = true;
+  } else if (options.error_if_exists) {
+    throw StorageError("raft log in " + dir_ + " already exists; a new member needs an empty data "
+                       "directory (remove it only if this member's data is no longer needed)");
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = create;
+  db_options.create_missing_column_families = create;
+  db_options.error_if_exists = create;
+  db_options.paranoid_checks = true;
+  // A torn last record (a crash mid-write) is normal and only ever holds an unsynced write;
+  // corruption anywhere else would lose acknowledged writes, so it must stop the open.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db_options.track_and_verify_wals_in_manifest = true;
+  db_options.max_open_files = -1;  // opens (and size-checks) every table file at open
+  db_options.skip_checking_sst_file_sizes_on_db_open = false;
+  db_options.max_total_wal_size = 128u << 20;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  db_options.max_log_file_size = 8u << 20;
+
+  if (!create) {
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir_, &names);
+    if (!s.ok()) {
+      if (s.IsCorruption()) fail_corrupt("RocksDB cannot read its manifest: " + s.ToString());
+      fail_io("cannot open the store", s.ToString());
+    }
+    const std::set<std::string> have(names.begin(), names.end());
+    const std::set<std::string> want{rocksdb::kDefaultColumnFamilyName, kEntriesCf, kMetaCf,
+                                     kSnapshotCf};
+    if (have != want) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw StorageError("raft log in " + dir_ + " is not a raft log store of this format (its "
+                         "RocksDB column families are: " + list + "); " + kRecoverAdvice);
+    }
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
+      {rocksdb::kDefaultColumnFamilyName, cf_options(1u << 20)},
+      {kEntriesCf, cf_options(options.write_buffer_bytes)},
+      {kMetaCf, cf_options(1u << 20)},
+      {kSnapshotCf, cf_options(8u << 20)},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir_, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsCorruption()) fail_corrupt("RocksDB refuses to open it: " + s.ToString());
+    fail_io("cannot open the store (if another process uses this directory, stop it)",
+            s.ToString());
+  }
+  db_.reset(raw);
+  default_cf_ = handles[0];
+  entries_cf_ = handles[1];
+  meta_cf_ = handles[2];
+  snapshot_cf_ = handles[3];
+
+  try {
+    if (!create) {
+      // A crash between RocksDB creating its files and our first batch leaves a store with no
+      // records at all; nothing was ever acknowledged from it, so finishing creation is safe.
+      bool all_empty = true;
+      for (rocksdb::ColumnFamilyHandle* cf : handles) {
+        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+        it->SeekToFirst();
+        if (it->Valid() || !it->status().ok()) all_empty = false;
+      }
+      if (all_empty && options.create_if_missing) create = true;
+    }
+    if (create) {
+      create_new(options);
+      created_ = true;
+    }
+    load_and_verify(options);
+  } catch (...) {
+    for (rocksdb::ColumnFamilyHandle* h : handles) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+    db_.reset();
+    throw;
+  }
+}
+
+RocksDbStorage::~RocksDbStorage() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* h : {default_cf_, entries_cf_, meta_cf_, snapshot_cf_}) {
+    db_->DestroyColumnFamilyHandle(h);
+  }
+  db_->Close();  // a failure here cannot be reported; synced writes are already durable
+}
+
+void RocksDbStorage::create_new(const OpenOptions& options) {
+  std::random_device rd;
+  for (std::uint8_t& b : format_.store_id) b = static_cast<std::uint8_t>(rd());
+  format_.version = codec::kFormatVersion;
+  Snapshot initial;
+  if (options.bootstrap) initial.metadata.conf_state = *options.bootstrap;
+
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf_, slice(std::string(codec::kFormatKey)), slice(codec::encode_format_record(format_)));
+  batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)), slice(codec::encode_hard_state(HardState{})));
+  put_snapshot(batch, initial);
+  write(batch, true, "creating the store");
+}
+
+void RocksDbStorage::load_and_verify(const OpenOptions& options) {
+  if (options.verify_file_checksums) {
+    rocksdb::Status s = db_->VerifyChecksum();
+    if (!s.ok()) {
+      if (s.IsCorruption()) fail_corrupt("a RocksDB file fails its checksum: " + s.ToString());
+      fail_io("cannot read the store's files", s.ToString());
+    }
+  }
+
+  auto get_meta = [&](std::string_view key, const char* name) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, slice(std::string(key)), &value);
+    if (s.IsNotFound()) fail_corrupt(std::string("the ") + name + " record is missing");
+    if (s.IsCorruption()) fail_corrupt(std::string("reading the ") + name + " record: " + s.ToString());
+    if (!s.ok()) fail_io(std::string("cannot read the ") + name + " record", s.ToString());
+    return value;
+  };
+
+  // Format and identity first: a store of another version must be refused before its other
+  // records are interpreted.
+  if (auto st = codec::decode_format_record(get_meta(codec::kFormatKey, "format"), format_);
+      st != codec::DecodeStatus::kOk) {
+    fail_corrupt(std::string("the format record: ") + codec::to_string(st));
+  }
+  if (format_.version != codec::kFormatVersion) {
+    throw StorageError("raft log in " + dir_ + " was written in format version " +
+                       std::to_string(format_.version) + ", which this build does not know (it reads "
+                       "version " + std::to_string(codec::kFormatVersion) +
+                       "); run a build that supports that version");
+  }
+  if (auto st = codec::decode_hard_state(get_meta(codec::kHardStateKey, "hard state"), hard_state_);
+      st != codec::DecodeStatus::kOk) {
+    fail_corrupt(std::string("the hard state record: ") + codec::to_string(st));
+  }
+  if (auto st = codec::decode_snapshot_record(get_meta(codec::kSnapshotMetaKey, "snapshot metadata"),
+                                              snapshot_);
+      st != codec::DecodeStatus::kOk) {
+    fail_corrupt(std::string("the snapshot metadata record: ") + codec::to_string(st));
+  }
+  verify_snapshot_data();
+
+  // Every entry: checksum, key = stored index, contiguous from snapshot index + 1, terms never
+  // decrease and never fall below the snapshot's term.
+  const Index snap_index = snapshot_.metadata.index;
+  const Term snap_term = snapshot_.metadata.term;
+  Index expected = snap_index + 1;
+  Term prev_term = snap_term;
+  term_runs_.clear();
+  cache_.clear();
+  cache_bytes_ = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entries_cf_));
+  Entry e;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Index key_index = 0;
+    if (!codec::decode_index_key(view(it->key()), key_index)) {
+      fail_corrupt("the entries column family holds a key of " + std::to_string(it->key().size()) +
+                   " bytes, which is not an entry index");
+    }
+    if (key_index <= snap_index) {
+      fail_corrupt("entry " + std::to_string(key_index) + " is still stored but the snapshot covers "
+                   "entries up to " + std::to_string(snap_index));
+    }
+    if (key_index != expected) {
+      if (expected == snap_index + 1) {
+        fail_corrupt("the log should start at entry " + std::to_string(expected) +
+                     " (after the snapshot at " + std::to_string(snap_index) + ") but starts at entry " +
+                     std::to_string(key_index));
+      }
+      fail_corrupt("entries " + std::to_string(expected) + " to " + std::to_string(key_index - 1) +
+                   " are missing (a gap in the log)");
+    }
+    if (auto st = codec::decode_entry(view(it->value()), e); st != codec::DecodeStatus::kOk) {
+      fail_corrupt(entry_problem(key_index, st));
+    }
+    if (e.index != key_index) {
+      fail_corrupt("the record stored as entry " + std::to_string(key_index) + " holds entry " +
+                   std::to_string(e.index));
+    }
+    if (e.term < prev_term) {
+      fail_corrupt("entry " + std::to_string(key_index) + " has term " + std::to_string(e.term) +
+                   ", lower than the term " + std::to_string(prev_term) + " of " +
+                   (key_index == snap_index + 1 ? std::string("the snapshot")
+                                                : "entry " + std::to_string(key_index - 1)));
+    }
+    if (term_runs_.empty() || term_runs_.back().second != e.term) term_runs_.emplace_back(e.index, e.term);
+    prev_term = e.term;
+    ++expected;
+    if (cache_limit_ > 0) {
+      cache_bytes_ += entry_size(e);
+      cache_.push_back(std::move(e));
+      e = Entry{};
+      while (!cache_.empty() && cache_bytes_ > cache_limit_) {
+        cache_bytes_ -= entry_size(cache_.front());
+        cache_.pop_front();
+      }
+    }
+  }
+  if (!it->status().ok()) {
+    if (it->status().IsCorruption()) fail_corrupt("reading the entries: " + it->status().ToString());
+    fail_io("cannot read the entries", it->status().ToString());
+  }
+  last_index_ = expected - 1;
+
+  if (hard_state_.commit > last_index_) {
+    fail_corrupt("the hard state's commit index " + std::to_string(hard_state_.commit) +
+                 " is beyond the last entry " + std::to_string(last_index_) +
+                 " (committed entries were lost)");
+  }
+  if (hard_state_.commit < snap_index) {
+    fail_corrupt("the hard state's commit index " + std::to_string(hard_state_.commit) +
+                 " is below the snapshot index " + std::to_string(snap_index));
+  }
+}
+
+void RocksDbStorage::verify_snapshot_data() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshot_cf_));
+  std::uint64_t chunks = 0;
+  std::uint64_t size = 0;
+  std::uint32_t crc = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Index chunk = 0;
+    if (!codec::decode_index_key(view(it->key()), chunk) || chunk != chunks) {
+      fail_corrupt("snapshot data chunk " + std::to_string(chunks) + " is missing or misplaced");
+    }
+    crc = codec::crc32c(it->value().data(), it->value().size(), crc);
+    size += it->value().size();
+    ++chunks;
+  }
+  if (!it->status().ok()) {
+    if (it->status().IsCorruption()) fail_corrupt("reading the snapshot data: " + it->status().ToString());
+    fail_io("cannot read the snapshot data", it->status().ToString());
+  }
+  if (chunks != snapshot_.chunk_count || size != snapshot_.data_size || crc != snapshot_.data_crc) {
+    fail_corrupt("the data of the snapshot at index " + std::to_string(snapshot_.metadata.index) +
+                 " does not match its metadata (" + std::to_string(chunks) + " chunks, " +
+                 std::to_string(size) + " bytes, expected " + std::to_string(snapshot_.chunk_count) +
+                 " chunks, " + std::to_string(snapshot_.data_size) + " bytes, or a checksum mismatch)");
+  }
+}
+
+// ---- Errors ------------------------------------------------------------------------------
+
+void RocksDbStorage::fail_corrupt(const std::string& what) const {
+  throw StorageError("raft log in " + dir_ + " is corrupt: " + what + "; " + kRecoverAdvice);
+}
+
+void RocksDbStorage::fail_io(const std::string& what, const std::string& status) const {
+  throw StorageError("raft log in " + dir_ + ": " + what + ": " + status + "; " + kRuntimeAdvice);
+}
+
+// ---- Reads -------------------------------------------------------------------------------
+
+InitialState RocksDbStorage::initial_state() const {
+  return InitialState{hard_state_, snapshot_.metadata.conf_state};
+}
+
+Index RocksDbStorage::first_index() const { return snapshot_.metadata.index + 1; }
+
+Index RocksDbStorage::last_index() const { return last_index_; }
+
+Term RocksDbStorage::term(Index i) const {
+  HA_ASSERT(i + 1 >= first_index() && i <= last_index(), "term out of range");
+  if (i == snapshot_.metadata.index) return snapshot_.metadata.term;
+  auto run = std::upper_bound(term_runs_.begin(), term_runs_.end(), i,
+                              [](Index v, const std::pair<Index, Term>& r) { return v < r.first; });
+  HA_ASSERT(run != term_runs_.begin(), "term runs do not cover the log");
+  return std::prev(run)->second;
+}
+
+std::vector<Entry> RocksDbStorage::entries(Index lo, Index hi, std::uint64_t max_bytes) const {
+  HA_ASSERT(lo >= first_index() && lo < hi && hi <= last_index() + 1, "entries out of range");
+  if (cache_.empty() || lo < cache_.front().index) return read_entries(lo, hi, max_bytes);
+  std::vector<Entry> out;
+  std::uint64_t bytes = 0;
+  for (auto it = cache_.begin() + static_cast<std::ptrdiff_t>(lo - cache_.front().index);
+       it != cache_.end() && it->index < hi; ++it) {
+    bytes += entry_size(*it);
+    if (!out.empty() && bytes > max_bytes) break;
+    out.push_back(*it);
+  }
+  return out;
+}
+
+std::vector<Entry> RocksDbStorage::read_entries(Index lo, Index hi, std::uint64_t max_bytes) const {
+  const std::string upper = codec::index_key(hi);
+  rocksdb::Slice upper_slice = slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, entries_cf_));
+  std::vector<Entry> out;
+  std::uint64_t bytes = 0;
+  Index expected = lo;
+  bool full = false;
+  for (it->Seek(slice(codec::index_key(lo))); it->Valid() && expected < hi; it->Next()) {
+    Index key_index = 0;
+    if (!codec::decode_index_key(view(it->key()), key_index) || key_index != expected) {
+      fail_corrupt("entry " + std::to_string(expected) + " is missing while reading entries " +
+                   range_text(lo, hi));
+    }
+    Entry e;
+    if (auto st = codec::decode_entry(view(it->value()), e); st != codec::DecodeStatus::kOk) {
+      fail_corrupt(entry_problem(expected, st));
+    }
+    if (e.index != expected) {
+      fail_corrupt("the record stored as entry " + std::to_string(expected) + " holds entry " +
+                   std::to_string(e.index));
+    }
+    bytes += entry_size(e);
+    if (!out.empty() && bytes > max_bytes) {
+      full = true;
+      break;
+    }
+    out.push_back(std::move(e));
+    ++expected;
+  }
+  if (!it->status().ok()) {
+    if (it->status().IsCorruption()) {
+      fail_corrupt("reading entries " + range_text(lo, hi) + ": " + it->status().ToString());
+    }
+    fail_io("cannot read entries " + range_text(lo, hi), it->status().ToString());
+  }
+  if (!full && expected < hi) {
+    fail_corrupt("entry " + std::to_string(expected) + " is missing while reading entries " +
+                 range_text(lo, hi));
+  }
+  return out;
+}
+
+Snapshot RocksDbStorage::snapshot() const {
+  Snapshot out;
+  out.metadata = snapshot_.metadata;
+  out.data.reserve(snapshot_.data_size);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshot_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) out.data.append(it->value().data(), it->value().size());
+  if (!it->status().ok()) {
+    if (it->status().IsCorruption()) fail_corrupt("reading the snapshot data: " + it->status().ToString());
+    fail_io("cannot read the snapshot data", it->status().ToString());
+  }
+  if (out.data.size() != snapshot_.data_size ||
+      codec::crc32c(out.data.data(), out.data.size()) != snapshot_.data_crc) {
+    fail_corrupt("the data of the snapshot at index " + std::to_string(snapshot_.metadata.index) +
+                 " fails its checksum");
+  }
+  return out;
+}
+
+std::uint64_t RocksDbStorage::bytes_on_disk() const {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    // Files may vanish under us (RocksDB deletes obsolete ones); skip those.
+    std::uintmax_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+    if (!size_ec) total += size;
+  }
+  return total;
+}
+
+std::string RocksDbStorage::store_id() const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t b : format_.store_id) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
+
+// ---- Writes ------------------------------------------------------------------------------
+
+void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot) const {
+  const codec::SnapshotRecord record = make_record(snapshot);
+  batch.DeleteRange(snapshot_cf_, slice(codec::index_key(0)),
+                    slice(codec::index_key(std::numeric_limits<Index>::max())));
+  for (std::uint64_t c = 0; c < record.chunk_count; ++c) {
+    const std::size_t off = c * kSnapshotChunk;
+    const std::size_t len = std::min(kSnapshotChunk, snapshot.data.size() - off);
+    batch.Put(snapshot_cf_, slice(codec::index_key(c)), rocksdb::Slice(snapshot.data.data() + off, len));
+  }
+  batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
+            slice(codec::encode_snapshot_record(record)));
+}
+
+void RocksDbStorage::write(rocksdb::WriteBatch& batch, bool sync, const char* what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) fail_io(std::string("writing failed while ") + what, s.ToString());
+}
+
+void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>& entries,
+                          const Snapshot* snapshot, bool sync) {
+  rocksdb::WriteBatch batch;
+  // The log's bounds as they will be after the snapshot part of this call.
+  Index first = first_index();
+  Index last = last_index();
+  bool keep_suffix = false;
+  const bool with_snapshot = snapshot != nullptr && !snapshot->empty();
+  if (with_snapshot) {
+    const Index idx = snapshot->metadata.index;
+    // Keep the entries after the snapshot only if they continue it (same term at idx).
+    keep_suffix = idx >= first && idx <= last && term(idx) == snapshot->metadata.term;
+    const Index drop_end = keep_suffix ? idx + 1 : last + 1;
+    if (drop_end > first) {
+      batch.DeleteRange(entries_cf_, slice(codec::index_key(first)), slice(codec::index_key(drop_end)));
+    }
+    put_snapshot(batch, *snapshot);
+    first = idx + 1;
+    last = keep_suffix ? last : idx;
+  }
+  if (!entries.empty()) {
+    const Index from = entries.front().index;
+    HA_ASSERT(from >= first, "append below the snapshot");
+    HA_ASSERT(from <= last + 1, "append leaves a gap");
+    for (std::size_t k = 1; k < entries.size(); ++k) {
+      HA_ASSERT(entries[k].index == entries[k - 1].index + 1, "appended entries are not contiguous");
+    }
+    const Index to = entries.back().index;
+    // Entries at from..to are overwritten by the puts; a longer old suffix must go.
+    if (last > to) {
+      batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)), slice(codec::index_key(last + 1)));
+    }
+    std::string value;
+    for (const Entry& e : entries) {
+      codec::encode_entry(e, value);
+      batch.Put(entries_cf_, slice(codec::index_key(e.index)), slice(value));
+    }
+  }
+  if (hard_state != nullptr) {
+    batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)), slice(codec::encode_hard_state(*hard_state)));
+  }
+
+  if (batch.Count() > 0) {
+    write(batch, sync, "saving a Ready");
+  } else if (sync) {
+    // Nothing new, but earlier unsynced saves must now become durable.
+    rocksdb::Status s = db_->FlushWAL(true);
+    if (!s.ok()) fail_io("syncing the write-ahead log failed", s.ToString());
+  }
+  if (sync) ++syncs_;
+
+  if (with_snapshot) note_snapshot(snapshot->metadata, make_record(*snapshot), keep_suffix);
+  if (!entries.empty()) note_append(entries);
+  if (hard_state != nullptr) hard_state_ = *hard_state;
+}
+
+void RocksDbStorage::compact(const Snapshot& snapshot) {
+  const Index idx = snapshot.metadata.index;
+  if (idx <= snapshot_.metadata.index) return;
+  HA_ASSERT(idx <= last_index(), "compact beyond the log");
+  HA_ASSERT(term(idx) == snapshot.metadata.term, "compact with a snapshot of another history");
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(entries_cf_, slice(codec::index_key(first_index())), slice(codec::index_key(idx + 1)));
+  put_snapshot(batch, snapshot);
+  write(batch, false, "compacting the log");
+  note_snapshot(snapshot.metadata, make_record(snapshot), true);
+}
+
+// ---- In-memory state ---------------------------------------------------------------------
+
+void RocksDbStorage::note_snapshot(const SnapshotMetadata& metadata, const codec::SnapshotRecord& record,
+                                   bool keep_suffix) {
+  const Index idx = metadata.index;
+  if (keep_suffix) {
+    drop_cached_prefix(idx);
+  } else {
+    term_runs_.clear();
+    cache_.clear();
+    cache_bytes_ = 0;
+    last_index_ = idx;
+  }
+  snapshot_ = record;
+}
+
+void RocksDbStorage::drop_cached_prefix(Index upto) {
+  std::size_t drop = 0;
+  while (drop + 1 < term_runs_.size() && term_runs_[drop + 1].first <= upto + 1) ++drop;
+  term_runs_.erase(term_runs_.begin(), term_runs_.begin() + static_cast<std::ptrdiff_t>(drop));
+  if (upto >= last_index_) {
+    term_runs_.clear();
+  } else if (!term_runs_.empty() && term_runs_.front().first <= upto) {
+    term_runs_.front().first = upto + 1;
+  }
+  while (!cache_.empty() && cache_.front().index <= upto) {
+    cache_bytes_ -= entry_size(cache_.front());
+    cache_.pop_front();
+  }
+}
+
+void RocksDbStorage::note_append(const std::vector<Entry>& entries) {
+  const Index from = entries.front().index;
+  while (!term_runs_.empty() && term_runs_.back().first >= from) term_runs_.pop_back();
+  for (const Entry& e : entries) {
+    if (term_runs_.empty() || term_runs_.back().second != e.term) term_runs_.emplace_back(e.index, e.term);
+  }
+  last_index_ = entries.back().index;
+
+  if (cache_limit_ == 0) return;
+  while (!cache_.empty() && cache_.back().index >= from) {
+    cache_bytes_ -= entry_size(cache_.back());
+    cache_.pop_back();
+  }
+  if (!cache_.empty() && cache_.back().index + 1 != from) {
+    cache_.clear();
+    cache_bytes_ = 0;
+  }
+  for (const Entry& e : entries) {
+    cache_.push_back(e);
+    cache_bytes_ += entry_size(e);
+  }
+  while (!cache_.empty() && cache_bytes_ > cache_limit_) {
+    cache_bytes_ -= entry_size(cache_.front());
+    cache_.pop_front();
+  }
+}
+
+}  // namespace ha::raft

@@ -1,0 +1,128 @@
+// RocksDbStorage: the production DurableStorage, a Raft log in RocksDB (column families
+// "entries", "meta", "snapshot"), one WriteBatch per save(), verified when opened.
+// Not thread-safe (one driver thread owns it), like MemoryStorage.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "raft/log_codec.hpp"
+#include "raft/storage.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace ha::raft {
+
+class RocksDbStorage : public DurableStorage {
+ public:
+  struct OpenOptions {
+    // Create a new store when `dir` is missing or empty. An existing, non-empty directory
+    // without a store in it is always refused (it may be a store whose files were lost).
+    bool create_if_missing = true;
+    // Refuse to open a store that already exists (for "initialise a new member" commands).
+    bool error_if_exists = false;
+    // The configuration of a new cluster, written only when the store is created
+    // (like MemoryStorage(const ConfState&)); ignored when the store already exists.
+    std::optional<ConfState> bootstrap;
+    // Most recent entries kept in memory so that a leader sending them to followers does not
+    // read RocksDB; 0 disables the cache.
+    std::uint64_t entry_cache_bytes = 4u << 20;
+    // Memtable size of the entries column family.
+    std::uint64_t write_buffer_bytes = 32u << 20;
+    // Also check the block checksums of every RocksDB file at open (on top of the record
+    // checks, which always run).
+    bool verify_file_checksums = true;
+  };
+
+  // Opens (or creates) the store in `dir` and verifies it: known format version, every record's
+  // checksum, entries contiguous from snapshot index + 1 with non-decreasing terms, hard state
+  // commit within [snapshot index, last index]. Throws StorageError naming the directory and
+  // saying what to do on any problem.
+  static std::unique_ptr<RocksDbStorage> open(const std::string& dir, const OpenOptions& options);
+  static std::unique_ptr<RocksDbStorage> open(const std::string& dir);
+
+  ~RocksDbStorage() override;
+  RocksDbStorage(const RocksDbStorage&) = delete;
+  RocksDbStorage& operator=(const RocksDbStorage&) = delete;
+
+  InitialState initial_state() const override;
+  std::vector<Entry> entries(Index lo, Index hi, std::uint64_t max_bytes) const override;
+  Term term(Index i) const override;
+  Index first_index() const override;
+  Index last_index() const override;
+  // Reads the snapshot data from disk (it is not kept in memory) and checks its checksum.
+  Snapshot snapshot() const override;
+
+  // One WriteBatch; with `sync` one fsync of the write-ahead log (group commit per Ready).
+  void save(const HardState* hard_state, const std::vector<Entry>& entries, const Snapshot* snapshot,
+            bool sync) override;
+  // One WriteBatch, not synced: if it is lost in a crash the store still holds the older
+  // snapshot and the whole log, which is equally valid; the next synced save() makes it durable.
+  void compact(const Snapshot& snapshot) override;
+
+  // Number of save() calls with sync = true (same meaning as MemoryStorage::sync_count()).
+  std::uint64_t sync_count() const { return syncs_; }
+  // Size of the files in the data directory (write-ahead log, tables, manifest), in bytes.
+  std::uint64_t bytes_on_disk() const;
+  const std::string& dir() const { return dir_; }
+  // True when open() created this store (a new member), false when it reopened one.
+  bool created() const { return created_; }
+  // The random identity chosen when the store was created, as 32 hex digits.
+  std::string store_id() const;
+  HardState hard_state() const { return hard_state_; }
+
+ private:
+  RocksDbStorage(std::string dir, const OpenOptions& options);
+
+  void create_new(const OpenOptions& options);
+  void load_and_verify(const OpenOptions& options);
+  void verify_snapshot_data() const;
+
+  void put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot) const;
+  void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
+
+  // In-memory state updates, made only after the write that they describe succeeded.
+  void note_snapshot(const SnapshotMetadata& metadata, const codec::SnapshotRecord& record,
+                     bool keep_suffix);
+  void note_append(const std::vector<Entry>& entries);
+  void drop_cached_prefix(Index upto);  // entries <= upto leave the term runs and the cache
+
+  std::vector<Entry> read_entries(Index lo, Index hi, std::uint64_t max_bytes) const;
+
+  [[noreturn]] void fail_corrupt(const std::string& what) const;
+  [[noreturn]] void fail_io(const std::string& what, const std::string& status) const;
+
+  std::string dir_;
+  std::uint64_t cache_limit_ = 0;
+  bool created_ = false;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshot_cf_ = nullptr;
+
+  // Cached copies of what is on disk.
+  codec::FormatRecord format_;
+  HardState hard_state_;
+  codec::SnapshotRecord snapshot_;  // metadata.index is the index before the first entry
+  Index last_index_ = 0;
+  // (first index, term) of each run of equal terms in the log, ascending; makes term() cheap.
+  std::vector<std::pair<Index, Term>> term_runs_;
+  // A contiguous suffix of the log ending at last_index_ (or empty), at most cache_limit_ bytes.
+  std::deque<Entry> cache_;
+  std::uint64_t cache_bytes_ = 0;
+
+  std::uint64_t syncs_ = 0;
+};
+
+}  // namespace ha::raft
