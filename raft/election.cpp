@@ -54,8 +54,7 @@ void Node::Impl::become_leader() {
   sync_progress_with_conf();
   // A new leader appends an empty entry of its term: committing it commits everything before
   // it, and ReadIndex waits for it.
-  std::vector<Entry> noop(1);
-  append_entries(noop);
+  append_entries(std::vector<Entry>(1));
 }
 
 void Node::Impl::hup(bool transfer) {

@@ -26,26 +26,27 @@ ConfState Node::Impl::conf_state_at(Index i) const {
 
 void Node::Impl::load_conf_from_log() {
   conf_history.clear();
-  on_log_appended(log.first_index());
-}
-
-void Node::Impl::on_log_appended(Index first_changed) {
-  while (!conf_history.empty() && conf_history.back().first >= first_changed) conf_history.pop_back();
   Index last = log.last_index();
-  Index lo = std::max(first_changed, log.first_index());
-  while (lo <= last) {
+  for (Index lo = log.first_index(); lo <= last;) {
     std::vector<Entry> batch = log.entries(lo, last + 1, 64 << 20);
-    for (const Entry& e : batch) {
-      if (e.type != EntryType::kConfChange) continue;
-      auto cc = decode_conf_change(e.data);
-      HA_ASSERT(cc.has_value(), "malformed conf change entry in the log");
-      ConfState next = conf();
-      apply_conf_change(next, *cc);
-      conf_history.emplace_back(e.index, std::move(next));
-    }
+    track_conf_entries(batch.front().index, batch);
     lo = batch.back().index + 1;
   }
-  sync_progress_with_conf();
+}
+
+void Node::Impl::track_conf_entries(Index first_changed, const std::vector<Entry>& entries) {
+  while (!conf_history.empty() && conf_history.back().first >= first_changed) conf_history.pop_back();
+  bool changed = false;
+  for (const Entry& e : entries) {
+    if (e.type != EntryType::kConfChange) continue;
+    auto cc = decode_conf_change(e.data);
+    HA_ASSERT(cc.has_value(), "malformed conf change entry in the log");
+    ConfState next = conf();
+    apply_conf_change(next, *cc);
+    conf_history.emplace_back(e.index, std::move(next));
+    changed = true;
+  }
+  if (changed || role == Role::kLeader) sync_progress_with_conf();
 }
 
 void Node::Impl::on_snapshot_restored(const Snapshot& s) {

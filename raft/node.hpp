@@ -70,7 +70,10 @@ class Node {
   ProposeResult read_index(std::string context);
   ProposeResult transfer_leader(NodeId to);
   void campaign();
+  // The transport could not deliver to `peer`: replication to it falls back to probing.
   void report_unreachable(NodeId peer);
+  // The transport finished sending a kSnapshot to `peer` (ok) or gave up (!ok). The leader
+  // pauses a follower while its snapshot is in flight, so a driver must report every outcome.
   void report_snapshot(NodeId peer, bool ok);
 
   bool has_ready() const;

@@ -77,7 +77,7 @@ class Node::Impl {
   void handle_snapshot(const Message& m);
   void handle_append_response(const Message& m);
   void handle_heartbeat_response(const Message& m);
-  bool append_entries(std::vector<Entry>& entries);
+  bool append_entries(std::vector<Entry> entries);
   bool maybe_send_append(NodeId to, bool send_if_empty);
   void send_append(NodeId to) { maybe_send_append(to, true); }
   void bcast_append();
@@ -123,7 +123,9 @@ class Node::Impl {
   bool promotable() const { return is_voter(id); }
   std::size_t quorum() const { return conf().voters.size() / 2 + 1; }
   void load_conf_from_log();
-  void on_log_appended(Index first_changed);  // track conf entries from first_changed on
+  // The log changed from first_changed on and now holds `entries` there: drop the conf history
+  // from that index and record the conf-change entries among `entries`.
+  void track_conf_entries(Index first_changed, const std::vector<Entry>& entries);
   void on_snapshot_restored(const Snapshot& s);
   void sync_progress_with_conf();
   ProposeResult check_conf_change_allowed(const ConfChange& cc) const;

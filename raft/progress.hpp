@@ -21,6 +21,9 @@ class Inflights {
   void free_le(Index i) {
     while (!window_.empty() && window_.front() <= i) window_.pop_front();
   }
+  void free_first_one() {
+    if (!window_.empty()) window_.pop_front();
+  }
   void reset() { window_.clear(); }
   bool full() const { return window_.size() >= capacity_; }
   std::size_t count() const { return window_.size(); }

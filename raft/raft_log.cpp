@@ -67,21 +67,21 @@ std::optional<RaftLog::AppendResult> RaftLog::maybe_append(Index prev_index, Ter
     HA_ASSERT(conflict > committed_, "a leader tried to overwrite a committed entry");
     std::vector<Entry> tail(entries.begin() + static_cast<std::ptrdiff_t>(conflict - prev_index - 1),
                             entries.end());
-    truncate_and_append(tail);
+    truncate_and_append(std::move(tail));
     r.first_changed = conflict;
   }
   commit_to(std::min(leader_commit, r.last_new));
   return r;
 }
 
-Index RaftLog::append(const std::vector<Entry>& entries) {
+Index RaftLog::append(std::vector<Entry> entries) {
   if (entries.empty()) return last_index();
   HA_ASSERT(entries.front().index > committed_, "append below commit");
-  truncate_and_append(entries);
+  truncate_and_append(std::move(entries));
   return last_index();
 }
 
-void RaftLog::truncate_and_append(const std::vector<Entry>& entries) {
+void RaftLog::truncate_and_append(std::vector<Entry> entries) {
   Index after = entries.front().index;
   HA_ASSERT(after <= last_index() + 1, "append leaves a gap");
   if (after == unstable_offset_ + unstable_.size()) {
@@ -93,7 +93,12 @@ void RaftLog::truncate_and_append(const std::vector<Entry>& entries) {
   } else {
     unstable_.resize(after - unstable_offset_);
   }
-  unstable_.insert(unstable_.end(), entries.begin(), entries.end());
+  if (unstable_.empty()) {
+    unstable_ = std::move(entries);
+  } else {
+    unstable_.insert(unstable_.end(), std::make_move_iterator(entries.begin()),
+                     std::make_move_iterator(entries.end()));
+  }
 }
 
 std::pair<Index, Term> RaftLog::find_conflict_by_term(Index index, Term t) const {

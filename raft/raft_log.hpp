@@ -31,7 +31,7 @@ class RaftLog {
   std::optional<AppendResult> maybe_append(Index prev_index, Term prev_term, Index leader_commit,
                                            const std::vector<Entry>& entries);
   // Leader append (entries carry their indexes); returns the new last index.
-  Index append(const std::vector<Entry>& entries);
+  Index append(std::vector<Entry> entries);
 
   // The largest index <= index whose term is <= term, with that term (0 when unknown).
   std::pair<Index, Term> find_conflict_by_term(Index index, Term term) const;
@@ -58,7 +58,7 @@ class RaftLog {
   Snapshot snapshot() const;
 
  private:
-  void truncate_and_append(const std::vector<Entry>& entries);
+  void truncate_and_append(std::vector<Entry> entries);
   Index find_conflict(const std::vector<Entry>& entries) const;
 
   const Storage& storage_;

@@ -52,14 +52,13 @@ ProposeResult Node::Impl::propose_entries(std::vector<Entry> entries) {
     send(std::move(m));
     return ProposeResult::kOk;
   }
-  if (progress.find(id) == progress.end()) return ProposeResult::kNotLeader;  // removed itself
   if (lead_transferee != kNone) return ProposeResult::kTransferInProgress;
-  if (!append_entries(entries)) return ProposeResult::kTooLarge;
+  if (!append_entries(std::move(entries))) return ProposeResult::kTooLarge;
   bcast_append();
   return ProposeResult::kOk;
 }
 
-bool Node::Impl::append_entries(std::vector<Entry>& entries) {
+bool Node::Impl::append_entries(std::vector<Entry> entries) {
   std::uint64_t size = 0;
   for (const Entry& e : entries) size += e.data.size();
   if (cfg.max_uncommitted_entries_size > 0 && uncommitted_size > 0 &&
@@ -72,8 +71,8 @@ bool Node::Impl::append_entries(std::vector<Entry>& entries) {
     entries[i].term = term;
     entries[i].index = li + 1 + i;
   }
-  log.append(entries);
-  on_log_appended(li + 1);
+  track_conf_entries(li + 1, entries);
+  log.append(std::move(entries));
   // The leader's own copy counts toward the quorum once the driver persists it, which the
   // Ready contract guarantees before any of these entries is applied.
   progress.at(id).maybe_update(log.last_index());
@@ -91,11 +90,10 @@ void Node::Impl::step_leader(const Message& m) {
       return;
     case MessageType::kPropose: {
       if (m.entries.empty()) return;
-      std::vector<Entry> entries = m.entries;
-      bool conf = std::any_of(entries.begin(), entries.end(),
+      bool conf = std::any_of(m.entries.begin(), m.entries.end(),
                               [](const Entry& e) { return e.type == EntryType::kConfChange; });
-      if (conf || progress.find(id) == progress.end() || lead_transferee != kNone) return;
-      if (append_entries(entries)) bcast_append();
+      if (conf || lead_transferee != kNone) return;
+      if (append_entries(m.entries)) bcast_append();
       return;
     }
     case MessageType::kReadIndex:
@@ -200,7 +198,11 @@ void Node::Impl::handle_append(const Message& m) {
     return;
   }
   if (auto res = log.maybe_append(m.index, m.log_term, m.commit, m.entries)) {
-    if (res->first_changed != 0) on_log_appended(res->first_changed);
+    if (res->first_changed != 0) {
+      std::vector<Entry> changed(m.entries.begin() + static_cast<std::ptrdiff_t>(res->first_changed - m.index - 1),
+                                 m.entries.end());
+      track_conf_entries(res->first_changed, changed);
+    }
     r.index = res->last_new;
     send(std::move(r));
     return;
@@ -268,9 +270,11 @@ void Node::Impl::handle_append_response(const Message& m) {
       pr.become_replicate();
       break;
     case ProgressState::kSnapshot:
-      if (pr.match + 1 >= log.first_index()) {
+      // The snapshot arrived (or the follower caught up otherwise). Replicate if the log still
+      // covers what it needs next; else probe, which sends a newer snapshot.
+      if (pr.match >= pr.pending_snapshot || pr.match + 1 >= log.first_index()) {
         pr.become_probe();
-        pr.become_replicate();
+        if (pr.match + 1 >= log.first_index()) pr.become_replicate();
       }
       break;
     case ProgressState::kReplicate:
@@ -300,6 +304,8 @@ void Node::Impl::handle_heartbeat_response(const Message& m) {
   Progress& pr = progress.at(m.from);
   pr.recent_active = true;
   pr.probe_sent = false;
+  // Appends may have been lost: free a slot so a full window cannot stall replication forever.
+  if (pr.state == ProgressState::kReplicate && pr.inflights.full()) pr.inflights.free_first_one();
   if (pr.match < log.last_index()) send_append(m.from);
   if (!m.context.empty()) handle_read_ack(m.from, m.context);
 }
