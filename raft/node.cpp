@@ -166,6 +166,11 @@ void Node::campaign() {
   impl_->step(std::move(m));
 }
 
+void Node::forget_leader() {
+  if (impl_->role != Role::kFollower) return;
+  impl_->lead = kNone;
+}
+
 void Node::report_unreachable(NodeId peer) {
   Message m;
   m.type = MessageType::kUnreachable;

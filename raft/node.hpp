@@ -70,6 +70,11 @@ class Node {
   ProposeResult read_index(std::string context);
   ProposeResult transfer_leader(NodeId to);
   void campaign();
+  // A follower forgets its leader (the driver saw the leader's connection drop): it stays a
+  // leaderless follower of the current term and no longer defends the leader's lease, so a
+  // peer's pre-vote can succeed without waiting a whole election timeout. A leader that is
+  // still reachable by a quorum keeps it: the other followers still refuse.
+  void forget_leader();
   // The transport could not deliver to `peer`: replication to it falls back to probing.
   void report_unreachable(NodeId peer);
   // The transport finished sending a kSnapshot to `peer` (ok) or gave up (!ok). The leader
