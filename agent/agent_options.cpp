@@ -14,7 +14,7 @@ namespace {
 // Empty when `path` is a readable regular file, else why not.
 std::string check_readable(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return "'" + path + "' is a directory";
+  if (std::filesystem::is_directory(path, ec)) return "config file '" + path + "' is a directory";
   std::ifstream in(path);
   if (!in) return "cannot read config file '" + path + "': " + std::strerror(errno);
   return {};
