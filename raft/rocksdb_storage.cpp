@@ -1,11 +1,19 @@
 #include "raft/rocksdb_storage.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -54,6 +62,40 @@ codec::SnapshotRecord make_record(const Snapshot& s) {
   return r;
 }
 
+// RocksDB's info log, forwarded to the caller's sink instead of a LOG file in the directory.
+class ForwardingLogger : public rocksdb::Logger {
+ public:
+  explicit ForwardingLogger(std::function<void(const std::string&)> sink)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), sink_(std::move(sink)) {}
+
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[2048];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    try {  // RocksDB is not exception-safe
+      sink_(std::string("rocksdb: ") + buf);
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::function<void(const std::string&)> sink_;
+};
+
+// Present in the data directory only while open() creates a store.
+constexpr const char* kCreatingMarker = "RAFT_STORE_CREATING";
+
+// fsync of a directory, so that a file created or removed in it stays so after a power loss.
+std::string sync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  std::string err;
+  if (::fsync(fd) != 0) err = std::strerror(errno);
+  ::close(fd);
+  return err;
+}
+
 rocksdb::ColumnFamilyOptions cf_options(std::uint64_t write_buffer) {
   rocksdb::ColumnFamilyOptions o;
   o.write_buffer_size = write_buffer;
@@ -81,12 +123,22 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
   const fs::path path(dir_);
   const bool exists = fs::exists(path, ec);
   if (ec) fail_io("cannot examine the data directory", ec.message());
+  if (exists && !fs::is_directory(path, ec)) {
+    throw StorageError("raft log path " + dir_ + " exists but is not a directory; point the "
+                       "data directory at a directory");
+  }
   bool create = false;
-  if (!exists || !fs::exists(path / "CURRENT", ec)) {
-    if (exists && !fs::is_directory(path, ec)) {
-      throw StorageError("raft log path " + dir_ + " exists but is not a directory; point the "
-                         "data directory at a directory");
+  if (exists && fs::exists(path / kCreatingMarker, ec)) {
+    // open() was interrupted while creating this store, so it never returned and nothing in
+    // it was ever acknowledged: start the creation again from an empty directory.
+    if (!options.create_if_missing) {
+      throw StorageError("raft log in " + dir_ + " was never finished (its creation was "
+                         "interrupted); open it with creation allowed, or remove the directory");
     }
+    for (const fs::directory_entry& f : fs::directory_iterator(path, ec)) fs::remove_all(f.path(), ec);
+    if (ec) fail_io("cannot clear the unfinished store", ec.message());
+    create = true;
+  } else if (!exists || !fs::exists(path / "CURRENT", ec)) {
     if (exists && !fs::is_empty(path, ec)) {
       throw StorageError("raft log in " + dir_ + " is missing: the directory is not empty but has "
                          "no RocksDB CURRENT file, so it is not a store or the store lost files; "
@@ -97,12 +149,15 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
       throw StorageError("no raft log in " + dir_ + " (and creating one was not requested); "
                          "initialise this member first or fix the data directory setting");
     }
-    fs::create_directories(path, ec);
-    if (ec) fail_io("cannot create the data directory", ec.message());
     create = true;
   } else if (options.error_if_exists) {
     throw StorageError("raft log in " + dir_ + " already exists; a new member needs an empty data "
                        "directory (remove it only if this member's data is no longer needed)");
+  }
+  if (create) {
+    fs::create_directories(path, ec);
+    if (ec) fail_io("cannot create the data directory", ec.message());
+    write_marker(path / kCreatingMarker);
   }
 
   rocksdb::DBOptions db_options;
@@ -118,14 +173,17 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
   db_options.skip_checking_sst_file_sizes_on_db_open = false;
   db_options.max_total_wal_size = 128u << 20;
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 4;
-  db_options.max_log_file_size = 8u << 20;
+  std::function<void(const std::string&)> sink = options.log;
+  if (!sink) sink = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  db_options.info_log = std::make_shared<ForwardingLogger>(std::move(sink));
 
   if (!create) {
     std::vector<std::string> names;
     rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir_, &names);
     if (!s.ok()) {
-      if (s.IsCorruption()) fail_corrupt("RocksDB cannot read its manifest: " + s.ToString());
+      if (s.IsCorruption() || s.IsPathNotFound() || s.IsNotFound()) {
+        fail_corrupt("RocksDB cannot read its manifest: " + s.ToString());
+      }
       fail_io("cannot open the store", s.ToString());
     }
     const std::set<std::string> have(names.begin(), names.end());
@@ -134,8 +192,8 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
     if (have != want) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      throw StorageError("raft log in " + dir_ + " is not a raft log store of this format (its "
-                         "RocksDB column families are: " + list + "); " + kRecoverAdvice);
+      fail_corrupt("its RocksDB column families are {" + list + "}, not {default, entries, meta, "
+                   "snapshot} (a damaged manifest, or not a raft log store)");
     }
   }
 
@@ -149,7 +207,9 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir_, descriptors, &handles, &raw);
   if (!s.ok()) {
-    if (s.IsCorruption()) fail_corrupt("RocksDB refuses to open it: " + s.ToString());
+    if (s.IsCorruption() || s.IsPathNotFound() || s.IsNotFound()) {
+      fail_corrupt("RocksDB refuses to open it: " + s.ToString());
+    }
     fail_io("cannot open the store (if another process uses this directory, stop it)",
             s.ToString());
   }
@@ -160,20 +220,10 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
   snapshot_cf_ = handles[3];
 
   try {
-    if (!create) {
-      // A crash between RocksDB creating its files and our first batch leaves a store with no
-      // records at all; nothing was ever acknowledged from it, so finishing creation is safe.
-      bool all_empty = true;
-      for (rocksdb::ColumnFamilyHandle* cf : handles) {
-        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
-        it->SeekToFirst();
-        if (it->Valid() || !it->status().ok()) all_empty = false;
-      }
-      if (all_empty && options.create_if_missing) create = true;
-    }
     if (create) {
       create_new(options);
       created_ = true;
+      remove_marker(path / kCreatingMarker);
     }
     load_and_verify(options);
   } catch (...) {
@@ -346,6 +396,24 @@ void RocksDbStorage::verify_snapshot_data() const {
   }
 }
 
+void RocksDbStorage::write_marker(const std::filesystem::path& marker) const {
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io("cannot create " + marker.string(), std::strerror(errno));
+  ::close(fd);
+  if (std::string err = sync_dir(marker.parent_path()); !err.empty()) {
+    fail_io("cannot sync the data directory", err);
+  }
+}
+
+void RocksDbStorage::remove_marker(const std::filesystem::path& marker) const {
+  std::error_code ec;
+  fs::remove(marker, ec);
+  if (ec) fail_io("cannot remove " + marker.string(), ec.message());
+  if (std::string err = sync_dir(marker.parent_path()); !err.empty()) {
+    fail_io("cannot sync the data directory", err);
+  }
+}
+
 // ---- Errors ------------------------------------------------------------------------------
 
 void RocksDbStorage::fail_corrupt(const std::string& what) const {
@@ -489,15 +557,26 @@ void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& sn
             slice(codec::encode_snapshot_record(record)));
 }
 
+void RocksDbStorage::check_writable() const {
+  if (!failed_.empty()) {
+    throw StorageError("raft log in " + dir_ + " refuses writes after an earlier failure (" + failed_ +
+                       "); " + kRuntimeAdvice);
+  }
+}
+
 void RocksDbStorage::write(rocksdb::WriteBatch& batch, bool sync, const char* what) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) fail_io(std::string("writing failed while ") + what, s.ToString());
+  if (!s.ok()) {
+    failed_ = std::string(what) + ": " + s.ToString();
+    fail_io(std::string("writing failed while ") + what, s.ToString());
+  }
 }
 
 void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>& entries,
                           const Snapshot* snapshot, bool sync) {
+  check_writable();
   rocksdb::WriteBatch batch;
   // The log's bounds as they will be after the snapshot part of this call.
   Index first = first_index();
@@ -543,7 +622,10 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
   } else if (sync) {
     // Nothing new, but earlier unsynced saves must now become durable.
     rocksdb::Status s = db_->FlushWAL(true);
-    if (!s.ok()) fail_io("syncing the write-ahead log failed", s.ToString());
+    if (!s.ok()) {
+      failed_ = "syncing the write-ahead log: " + s.ToString();
+      fail_io("syncing the write-ahead log failed", s.ToString());
+    }
   }
   if (sync) ++syncs_;
 
@@ -555,6 +637,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
 void RocksDbStorage::compact(const Snapshot& snapshot) {
   const Index idx = snapshot.metadata.index;
   if (idx <= snapshot_.metadata.index) return;
+  check_writable();
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
   HA_ASSERT(term(idx) == snapshot.metadata.term, "compact with a snapshot of another history");
   rocksdb::WriteBatch batch;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +43,9 @@ class RocksDbStorage : public DurableStorage {
     // Also check the block checksums of every RocksDB file at open (on top of the record
     // checks, which always run).
     bool verify_file_checksums = true;
+    // Where RocksDB's own warnings and errors go (one line each); default: stderr. RocksDB
+    // writes no LOG file of its own, so a full disk cannot fail it there.
+    std::function<void(const std::string&)> log;
   };
 
   // Opens (or creates) the store in `dir` and verifies it: known format version, every record's
@@ -86,9 +91,12 @@ class RocksDbStorage : public DurableStorage {
   void create_new(const OpenOptions& options);
   void load_and_verify(const OpenOptions& options);
   void verify_snapshot_data() const;
+  void write_marker(const std::filesystem::path& marker) const;
+  void remove_marker(const std::filesystem::path& marker) const;
 
   void put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot) const;
   void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
+  void check_writable() const;
 
   // In-memory state updates, made only after the write that they describe succeeded.
   void note_snapshot(const SnapshotMetadata& metadata, const codec::SnapshotRecord& record,
@@ -123,6 +131,9 @@ class RocksDbStorage : public DurableStorage {
   std::uint64_t cache_bytes_ = 0;
 
   std::uint64_t syncs_ = 0;
+  // Set by the first failed write: RocksDB and this cache may disagree from then on, so every
+  // later write is refused with this message.
+  std::string failed_;
 };
 
 }  // namespace ha::raft
