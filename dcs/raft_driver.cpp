@@ -1,0 +1,301 @@
+#include "dcs/raft_driver.hpp"
+
+#include <cstdlib>
+
+#include "dcs/client/log.hpp"
+
+namespace ha::dcs {
+
+namespace {
+constexpr const char* kLog = "raft";
+constexpr int kTicksPerHeartbeat = 5;
+
+[[noreturn]] void die_on_storage_error(const raft::StorageError& e) {
+  // Nothing from this Ready was sent or applied, so no acknowledged write depends on it.
+  log_error(kLog, "cannot write the Raft log: {}; stopping this member (fix the disk and restart it)", e.what());
+  std::_Exit(70);
+}
+}  // namespace
+
+RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage, RaftApplication& app,
+                       PeerTransportOptions transport_options)
+    : options_(options),
+      storage_(storage),
+      app_(app),
+      tick_interval_(std::max<std::chrono::milliseconds::rep>(1, options.heartbeat_interval.count() / kTicksPerHeartbeat)),
+      work_(asio::make_work_guard(io_)),
+      tick_timer_(io_),
+      rng_(options.seed ^ options.id) {
+  PeerTransportCallbacks cb;
+  cb.on_message = [this](raft::Message m) {
+    asio::post(io_, [this, m = std::move(m)]() mutable {
+      node_->step(m);
+      schedule_ready();
+    });
+  };
+  cb.on_peer_lost = [this](raft::NodeId peer) { asio::post(io_, [this, peer] { on_peer_lost(peer); }); };
+  cb.on_unreachable = [this](raft::NodeId peer) {
+    asio::post(io_, [this, peer] {
+      node_->report_unreachable(peer);
+      schedule_ready();
+    });
+  };
+  cb.on_snapshot_status = [this](raft::NodeId peer, bool ok) {
+    asio::post(io_, [this, peer, ok] {
+      node_->report_snapshot(peer, ok);
+      schedule_ready();
+    });
+  };
+  transport_options.self = options.id;
+  transport_ = std::make_unique<PeerTransport>(transport_options, std::move(cb));
+
+  raft::Snapshot snap = storage_.snapshot();
+  if (!snap.empty()) {
+    app_.restore(snap);
+    log_info(kLog, "restored the state machine from the snapshot at index {}", snap.metadata.index);
+  }
+  applied_ = snap.metadata.index;
+  last_snapshot_index_ = snap.metadata.index;
+
+  raft::Config cfg;
+  cfg.id = options.id;
+  cfg.heartbeat_tick = kTicksPerHeartbeat;
+  cfg.election_tick = static_cast<int>(options.election_timeout / tick_interval_);
+  cfg.applied = applied_;
+  cfg.pre_vote = options.pre_vote;
+  cfg.check_quorum = options.check_quorum;
+  cfg.seed = options.seed;
+  node_ = std::make_unique<raft::Node>(cfg, storage_);
+}
+
+RaftDriver::~RaftDriver() { stop(); }
+
+void RaftDriver::start() {
+  running_ = true;
+  schedule_tick();
+  asio::post(io_, [this] { schedule_ready(); });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void RaftDriver::stop() {
+  if (!running_.exchange(false)) return;
+  transport_->stop();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RaftDriver::post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+
+void RaftDriver::schedule_tick() {
+  tick_timer_.expires_after(tick_interval_);
+  tick_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    ++ticks_;
+    node_->tick();
+    app_.on_tick();
+    expire_reads();
+    schedule_ready();
+    schedule_tick();
+  });
+}
+
+void RaftDriver::schedule_ready() {
+  if (ready_scheduled_) return;
+  ready_scheduled_ = true;
+  // Posted behind the work already queued, so that everything that arrived meanwhile goes into
+  // one Ready and one fsync (group commit).
+  asio::post(io_, [this] { handle_ready(); });
+}
+
+void RaftDriver::handle_ready() {
+  using clock = std::chrono::steady_clock;
+  ready_scheduled_ = false;
+  while (node_->has_ready()) {
+    raft::Ready rd = node_->ready();
+    if (rd.soft_state && rd.soft_state->leader != last_leader_) {
+      raft::NodeId leader = rd.soft_state->leader;
+      if (leader != raft::kNone) {
+        metrics_.leader_changes++;
+        log_info(kLog, "{:x} is the leader at term {}{}", leader, node_->term(), leader == options_.id ? " (this member)" : "");
+      } else {
+        log_info(kLog, "no leader at term {}", node_->term());
+      }
+      last_leader_ = leader;
+      metrics_.leader = leader;
+      fail_reads();
+      app_.on_leader_change(leader, node_->term());
+    }
+    metrics_.term = node_->term();
+
+    if (rd.hard_state || !rd.entries.empty() || rd.snapshot) {
+      auto t0 = clock::now();
+      try {
+        storage_.save(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.snapshot ? &*rd.snapshot : nullptr,
+                      rd.must_sync);
+      } catch (const raft::StorageError& e) {
+        die_on_storage_error(e);
+      }
+      if (rd.must_sync) {
+        auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0).count());
+        std::size_t b = 0;
+        while (b < std::size(RaftMetrics::kFsyncBoundsUs) && us > RaftMetrics::kFsyncBoundsUs[b]) ++b;
+        metrics_.fsync_buckets[b]++;
+        metrics_.fsync_sum_us += us;
+        metrics_.fsync_count++;
+      }
+    }
+    if (!rd.messages.empty()) transport_->send(std::move(rd.messages));
+
+    if (rd.snapshot) {
+      app_.restore(*rd.snapshot);
+      applied_ = rd.snapshot->metadata.index;
+      last_snapshot_index_ = applied_;
+      log_info(kLog, "installed the leader's snapshot at index {}", applied_);
+    }
+    for (const raft::Entry& e : rd.committed_entries) {
+      if (e.type == raft::EntryType::kConfChange || !e.data.empty()) {
+        app_.apply(e);
+        metrics_.proposals_committed++;
+      }
+      applied_ = e.index;
+    }
+    metrics_.applied_index = applied_;
+    metrics_.commit_index = node_->status().hard_state.commit;
+    for (const raft::ReadState& rs : rd.read_states) {
+      auto it = reads_in_flight_.find(rs.context);
+      if (it == reads_in_flight_.end()) continue;
+      reads_confirmed_.emplace(rs.index, std::move(it->second.waiters));
+      reads_in_flight_.erase(it);
+    }
+    node_->advance(rd);
+    serve_reads();
+    maybe_snapshot();
+  }
+}
+
+void RaftDriver::serve_reads() {
+  while (!reads_confirmed_.empty() && reads_confirmed_.begin()->first <= applied_) {
+    auto waiters = std::move(reads_confirmed_.begin()->second);
+    reads_confirmed_.erase(reads_confirmed_.begin());
+    for (auto& done : waiters) done(true);
+  }
+}
+
+void RaftDriver::fail_reads() {
+  // A ReadIndex in flight to a deposed leader will never be answered; confirmed ones stay valid.
+  for (auto& [ctx, batch] : reads_in_flight_) {
+    for (auto& done : batch.waiters) done(false);
+  }
+  reads_in_flight_.clear();
+}
+
+void RaftDriver::expire_reads() {
+  // A request or answer lost on the network: give up after two election timeouts.
+  std::uint64_t limit = 2 * static_cast<std::uint64_t>(options_.election_timeout / tick_interval_);
+  for (auto it = reads_in_flight_.begin(); it != reads_in_flight_.end();) {
+    if (ticks_ - it->second.sent_tick > limit) {
+      for (auto& done : it->second.waiters) done(false);
+      it = reads_in_flight_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void RaftDriver::maybe_snapshot() {
+  if (applied_ < last_snapshot_index_ + options_.snapshot_count) return;
+  raft::Snapshot s;
+  s.metadata.index = applied_;
+  try {
+    s.metadata.term = storage_.term(applied_);
+    s.metadata.conf_state = node_->conf_state_at(applied_);
+    s.data = app_.snapshot();
+    storage_.compact(s);
+  } catch (const raft::StorageError& e) {
+    die_on_storage_error(e);
+  }
+  last_snapshot_index_ = applied_;
+  metrics_.snapshots_taken++;
+  log_info(kLog, "took a snapshot at index {} ({} bytes) and compacted the log", applied_, s.data.size());
+}
+
+void RaftDriver::propose(std::string data, ProposeDone done) {
+  asio::post(io_, [this, data = std::move(data), done = std::move(done)]() mutable {
+    proposals_.push_back(PendingProposal{std::move(data), std::move(done)});
+    if (!proposals_scheduled_) {
+      proposals_scheduled_ = true;
+      asio::post(io_, [this] { flush_proposals(); });
+    }
+  });
+}
+
+void RaftDriver::flush_proposals() {
+  proposals_scheduled_ = false;
+  if (proposals_.empty()) return;
+  std::vector<PendingProposal> batch;
+  batch.swap(proposals_);
+  std::vector<std::string> data;
+  data.reserve(batch.size());
+  for (auto& p : batch) data.push_back(std::move(p.data));
+  raft::ProposeResult r = node_->propose_batch(std::move(data));
+  if (r != raft::ProposeResult::kOk) metrics_.proposals_failed += batch.size();
+  for (auto& p : batch) p.done(r);
+  schedule_ready();
+}
+
+void RaftDriver::propose_conf_change(raft::ConfChange cc, ProposeDone done) {
+  asio::post(io_, [this, cc = std::move(cc), done = std::move(done)] {
+    raft::ProposeResult r = node_->propose_conf_change(cc);
+    done(r);
+    schedule_ready();
+  });
+}
+
+void RaftDriver::transfer_leader(raft::NodeId to, ProposeDone done) {
+  asio::post(io_, [this, to, done = std::move(done)] {
+    raft::ProposeResult r = node_->transfer_leader(to);
+    done(r);
+    schedule_ready();
+  });
+}
+
+void RaftDriver::read_index(ReadDone done) {
+  asio::post(io_, [this, done = std::move(done)]() mutable {
+    reads_unsent_.push_back(std::move(done));
+    if (!reads_scheduled_) {
+      reads_scheduled_ = true;
+      asio::post(io_, [this] { flush_reads(); });
+    }
+  });
+}
+
+void RaftDriver::flush_reads() {
+  reads_scheduled_ = false;
+  if (reads_unsent_.empty()) return;
+  std::vector<ReadDone> batch;
+  batch.swap(reads_unsent_);
+  std::string ctx = std::to_string(options_.id) + "/" + std::to_string(next_read_batch_++);
+  if (node_->read_index(ctx) != raft::ProposeResult::kOk) {
+    for (auto& done : batch) done(false);
+    return;
+  }
+  reads_in_flight_.emplace(ctx, ReadBatch{ticks_, std::move(batch)});
+  schedule_ready();
+}
+
+void RaftDriver::on_peer_lost(raft::NodeId peer) {
+  if (node_->role() != raft::Role::kFollower || node_->leader() != peer) return;
+  log_info(kLog, "the connection to leader {:x} dropped; looking for a new leader", peer);
+  node_->forget_leader();
+  std::uniform_int_distribution<long> d(0, std::max<long>(1, options_.leader_loss_jitter.count()));
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(d(rng_)));
+  timer->async_wait([this, timer](const asio::error_code& ec) {
+    if (ec) return;
+    if (node_->role() == raft::Role::kFollower && node_->leader() == raft::kNone) {
+      node_->campaign();
+      schedule_ready();
+    }
+  });
+}
+
+}  // namespace ha::dcs

@@ -1,0 +1,160 @@
+// RaftDriver: runs one Raft core (raft::Node) for hadcs on its own thread: ticks it, feeds it
+// peer messages, persists its Ready to the RocksDB log store (one synced batch per Ready),
+// sends messages through the PeerTransport, hands committed entries to the application and
+// serves ReadIndex waiters. Thread-safe entry points post work onto that thread.
+#pragma once
+
+#include <asio.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dcs/peer_transport.hpp"
+#include "raft/node.hpp"
+#include "raft/storage.hpp"
+
+namespace ha::dcs {
+
+// What the driver needs from the application (the KV state machine). Called on the driver
+// thread only.
+class RaftApplication {
+ public:
+  virtual ~RaftApplication() = default;
+  // A committed entry: normal entries with data, and conf changes (after the core applied them).
+  virtual void apply(const raft::Entry& entry) = 0;
+  // The whole state as of the last applied entry, and its restoration.
+  virtual std::string snapshot() = 0;
+  virtual void restore(const raft::Snapshot& snapshot) = 0;
+  // Leadership changed (leader may be kNone).
+  virtual void on_leader_change(raft::NodeId /*leader*/, raft::Term /*term*/) {}
+  // Called on every tick (driver thread), e.g. for lease expiry on the leader.
+  virtual void on_tick() {}
+};
+
+struct RaftDriverOptions {
+  raft::NodeId id = raft::kNone;
+  std::chrono::milliseconds heartbeat_interval{100};
+  std::chrono::milliseconds election_timeout{1000};
+  std::uint64_t snapshot_count = 10000;  // applied entries between two snapshots
+  bool pre_vote = true;
+  bool check_quorum = true;
+  std::uint64_t seed = 0;
+  // On losing the leader's connection, wait a random time below this before campaigning
+  // (so that two followers rarely collide).
+  std::chrono::milliseconds leader_loss_jitter{60};
+};
+
+struct RaftMetrics {
+  std::atomic<std::uint64_t> leader_changes{0};
+  std::atomic<std::uint64_t> proposals_committed{0};
+  std::atomic<std::uint64_t> proposals_failed{0};
+  std::atomic<std::uint64_t> term{0};
+  std::atomic<std::uint64_t> leader{0};
+  std::atomic<std::uint64_t> commit_index{0};
+  std::atomic<std::uint64_t> applied_index{0};
+  std::atomic<std::uint64_t> snapshots_taken{0};
+  // fsync latency histogram of the log store, upper bounds in microseconds.
+  static constexpr std::uint64_t kFsyncBoundsUs[] = {250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 1024000};
+  std::atomic<std::uint64_t> fsync_buckets[std::size(kFsyncBoundsUs) + 1]{};
+  std::atomic<std::uint64_t> fsync_sum_us{0};
+  std::atomic<std::uint64_t> fsync_count{0};
+};
+
+class RaftDriver {
+ public:
+  using ProposeDone = std::function<void(raft::ProposeResult)>;
+  // ok = false when the read could not be confirmed (no leader, leadership changed).
+  using ReadDone = std::function<void(bool ok)>;
+
+  RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage, RaftApplication& app,
+             PeerTransportOptions transport_options);
+  ~RaftDriver();
+  RaftDriver(const RaftDriver&) = delete;
+  RaftDriver& operator=(const RaftDriver&) = delete;
+
+  // The gRPC service that receives peers' messages (register it on the peer server).
+  PeerTransport& transport() { return *transport_; }
+
+  void start();
+  void stop();
+
+  // Thread-safe; `done` runs on the driver thread.
+  void propose(std::string data, ProposeDone done);
+  void propose_conf_change(raft::ConfChange cc, ProposeDone done);
+  void transfer_leader(raft::NodeId to, ProposeDone done);
+  // Calls `done(true)` on the driver thread once a linearizable read may be served locally
+  // (ReadIndex confirmed and applied up to it).
+  void read_index(ReadDone done);
+  // Runs `fn` on the driver thread (where the application's state may be read safely).
+  void post(std::function<void()> fn);
+
+  // Driver thread only.
+  raft::Node& node() { return *node_; }
+  void set_peer(raft::NodeId id, const std::string& target) { transport_->set_peer(id, target); }
+  void remove_peer(raft::NodeId id) { transport_->remove_peer(id); }
+
+  const RaftMetrics& metrics() const { return metrics_; }
+  std::chrono::milliseconds tick_interval() const { return tick_interval_; }
+
+ private:
+  void schedule_tick();
+  void schedule_ready();
+  void handle_ready();
+  void flush_proposals();
+  void flush_reads();
+  void on_peer_lost(raft::NodeId peer);
+  void maybe_snapshot();
+  void fail_reads();
+  void expire_reads();
+  void serve_reads();
+
+  RaftDriverOptions options_;
+  raft::DurableStorage& storage_;
+  RaftApplication& app_;
+  std::unique_ptr<PeerTransport> transport_;
+  std::unique_ptr<raft::Node> node_;
+  std::chrono::milliseconds tick_interval_;
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer tick_timer_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  bool ready_scheduled_ = false;
+  std::mt19937_64 rng_;
+
+  struct PendingProposal {
+    std::string data;
+    ProposeDone done;
+  };
+  std::vector<PendingProposal> proposals_;
+  bool proposals_scheduled_ = false;
+
+  // ReadIndex batches: waiting for the core's answer, then for apply to reach the index.
+  std::vector<ReadDone> reads_unsent_;
+  bool reads_scheduled_ = false;
+  std::uint64_t next_read_batch_ = 1;
+  struct ReadBatch {
+    std::uint64_t sent_tick = 0;
+    std::vector<ReadDone> waiters;
+  };
+  std::map<std::string, ReadBatch> reads_in_flight_;
+  std::uint64_t ticks_ = 0;
+  std::multimap<raft::Index, std::vector<ReadDone>> reads_confirmed_;
+
+  raft::Index applied_ = 0;
+  raft::Index last_snapshot_index_ = 0;
+  raft::NodeId last_leader_ = raft::kNone;
+  RaftMetrics metrics_;
+};
+
+}  // namespace ha::dcs
