@@ -132,7 +132,8 @@ void begin_record(std::string& out, Kind kind) {
 
 void seal(std::string& out) {
   std::uint32_t c = crc32c(out.data() + 4, out.size() - 4);
-  for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((c >> (8 * i)) & 0xFFu);
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((c >> (8 * i)) & 0xFFu);
 }
 
 // Checks length, CRC and kind; on success `body` is the bytes after the header.
@@ -187,7 +188,8 @@ const char* to_string(DecodeStatus s) {
 
 std::string index_key(Index i) {
   std::string k(8, '\0');
-  for (int b = 0; b < 8; ++b) k[static_cast<std::size_t>(b)] = static_cast<char>((i >> (56 - 8 * b)) & 0xFFu);
+  for (int b = 0; b < 8; ++b)
+    k[static_cast<std::size_t>(b)] = static_cast<char>((i >> (56 - 8 * b)) & 0xFFu);
   return k;
 }
 

@@ -31,10 +31,10 @@ inline constexpr std::string_view kSnapshotMetaKey = "snapshot";
 
 enum class DecodeStatus : std::uint8_t {
   kOk,
-  kTruncated,   // shorter than its fixed fields
-  kChecksum,    // the CRC32C does not match the bytes
-  kWrongKind,   // a record of another kind (e.g. hard state bytes where an entry belongs)
-  kBadField,    // checksum fine but a field holds an impossible value (a bug or another format)
+  kTruncated,  // shorter than its fixed fields
+  kChecksum,   // the CRC32C does not match the bytes
+  kWrongKind,  // a record of another kind (e.g. hard state bytes where an entry belongs)
+  kBadField,   // checksum fine but a field holds an impossible value (a bug or another format)
 };
 const char* to_string(DecodeStatus s);
 

@@ -1,12 +1,11 @@
 #include "raft/rocksdb_storage.hpp"
 
+#include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,7 +48,8 @@ std::string range_text(Index lo, Index hi) {
 }
 
 std::string entry_problem(Index i, codec::DecodeStatus st) {
-  if (st == codec::DecodeStatus::kChecksum) return "entry " + std::to_string(i) + " fails its checksum";
+  if (st == codec::DecodeStatus::kChecksum)
+    return "entry " + std::to_string(i) + " fails its checksum";
   return "entry " + std::to_string(i) + ": " + codec::to_string(st);
 }
 
@@ -68,7 +68,9 @@ class ForwardingLogger : public rocksdb::Logger {
   explicit ForwardingLogger(std::function<void(const std::string&)> sink)
       : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), sink_(std::move(sink)) {}
 
-  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
     if (level < GetInfoLogLevel()) return;
     char buf[2048];
@@ -124,7 +126,8 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
   const bool exists = fs::exists(path, ec);
   if (ec) fail_io("cannot examine the data directory", ec.message());
   if (exists && !fs::is_directory(path, ec)) {
-    throw StorageError("raft log path " + dir_ + " exists but is not a directory; point the "
+    throw StorageError("raft log path " + dir_ +
+                       " exists but is not a directory; point the "
                        "data directory at a directory");
   }
   bool create = false;
@@ -132,26 +135,31 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
     // open() was interrupted while creating this store, so it never returned and nothing in
     // it was ever acknowledged: start the creation again from an empty directory.
     if (!options.create_if_missing) {
-      throw StorageError("raft log in " + dir_ + " was never finished (its creation was "
+      throw StorageError("raft log in " + dir_ +
+                         " was never finished (its creation was "
                          "interrupted); open it with creation allowed, or remove the directory");
     }
-    for (const fs::directory_entry& f : fs::directory_iterator(path, ec)) fs::remove_all(f.path(), ec);
+    for (const fs::directory_entry& f : fs::directory_iterator(path, ec))
+      fs::remove_all(f.path(), ec);
     if (ec) fail_io("cannot clear the unfinished store", ec.message());
     create = true;
   } else if (!exists || !fs::exists(path / "CURRENT", ec)) {
     if (exists && !fs::is_empty(path, ec)) {
-      throw StorageError("raft log in " + dir_ + " is missing: the directory is not empty but has "
+      throw StorageError("raft log in " + dir_ +
+                         " is missing: the directory is not empty but has "
                          "no RocksDB CURRENT file, so it is not a store or the store lost files; "
-                         "if it was this member's data directory, " + kRecoverAdvice +
-                         "; otherwise use an empty or new directory");
+                         "if it was this member's data directory, " +
+                         kRecoverAdvice + "; otherwise use an empty or new directory");
     }
     if (!options.create_if_missing) {
-      throw StorageError("no raft log in " + dir_ + " (and creating one was not requested); "
+      throw StorageError("no raft log in " + dir_ +
+                         " (and creating one was not requested); "
                          "initialise this member first or fix the data directory setting");
     }
     create = true;
   } else if (options.error_if_exists) {
-    throw StorageError("raft log in " + dir_ + " already exists; a new member needs an empty data "
+    throw StorageError("raft log in " + dir_ +
+                       " already exists; a new member needs an empty data "
                        "directory (remove it only if this member's data is no longer needed)");
   }
   if (create) {
@@ -192,7 +200,8 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
     if (have != want) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      fail_corrupt("its RocksDB column families are {" + list + "}, not {default, entries, meta, "
+      fail_corrupt("its RocksDB column families are {" + list +
+                   "}, not {default, entries, meta, "
                    "snapshot} (a damaged manifest, or not a raft log store)");
     }
   }
@@ -210,8 +219,13 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
     if (s.IsCorruption() || s.IsPathNotFound() || s.IsNotFound()) {
       fail_corrupt("RocksDB refuses to open it: " + s.ToString());
     }
-    fail_io("cannot open the store (if another process uses this directory, stop it)",
-            s.ToString());
+    if (s.ToString().find("lock") != std::string::npos) {
+      throw StorageError("raft log in " + dir_ + " is in use by another process or store object (" +
+                         s.ToString() +
+                         "); stop the other one, or give each member its own data "
+                         "directory");
+    }
+    fail_io("cannot open the store", s.ToString());
   }
   db_.reset(raw);
   default_cf_ = handles[0];
@@ -243,16 +257,22 @@ RocksDbStorage::~RocksDbStorage() {
 }
 
 void RocksDbStorage::create_new(const OpenOptions& options) {
-  std::random_device rd;
-  for (std::uint8_t& b : format_.store_id) b = static_cast<std::uint8_t>(rd());
+  if (options.store_id) {
+    format_.store_id = *options.store_id;
+  } else {
+    std::random_device rd;
+    for (std::uint8_t& b : format_.store_id) b = static_cast<std::uint8_t>(rd());
+  }
   format_.version = codec::kFormatVersion;
   Snapshot initial;
   if (options.bootstrap) initial.metadata.conf_state = *options.bootstrap;
 
   rocksdb::WriteBatch batch;
-  batch.Put(meta_cf_, slice(std::string(codec::kFormatKey)), slice(codec::encode_format_record(format_)));
-  batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)), slice(codec::encode_hard_state(HardState{})));
-  put_snapshot(batch, initial);
+  batch.Put(meta_cf_, slice(std::string(codec::kFormatKey)),
+            slice(codec::encode_format_record(format_)));
+  batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
+            slice(codec::encode_hard_state(HardState{})));
+  put_snapshot(batch, initial, make_record(initial));
   write(batch, true, "creating the store");
 }
 
@@ -269,7 +289,8 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, slice(std::string(key)), &value);
     if (s.IsNotFound()) fail_corrupt(std::string("the ") + name + " record is missing");
-    if (s.IsCorruption()) fail_corrupt(std::string("reading the ") + name + " record: " + s.ToString());
+    if (s.IsCorruption())
+      fail_corrupt(std::string("reading the ") + name + " record: " + s.ToString());
     if (!s.ok()) fail_io(std::string("cannot read the ") + name + " record", s.ToString());
     return value;
   };
@@ -282,16 +303,18 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
   }
   if (format_.version != codec::kFormatVersion) {
     throw StorageError("raft log in " + dir_ + " was written in format version " +
-                       std::to_string(format_.version) + ", which this build does not know (it reads "
-                       "version " + std::to_string(codec::kFormatVersion) +
+                       std::to_string(format_.version) +
+                       ", which this build does not know (it reads "
+                       "version " +
+                       std::to_string(codec::kFormatVersion) +
                        "); run a build that supports that version");
   }
   if (auto st = codec::decode_hard_state(get_meta(codec::kHardStateKey, "hard state"), hard_state_);
       st != codec::DecodeStatus::kOk) {
     fail_corrupt(std::string("the hard state record: ") + codec::to_string(st));
   }
-  if (auto st = codec::decode_snapshot_record(get_meta(codec::kSnapshotMetaKey, "snapshot metadata"),
-                                              snapshot_);
+  if (auto st = codec::decode_snapshot_record(
+          get_meta(codec::kSnapshotMetaKey, "snapshot metadata"), snapshot_);
       st != codec::DecodeStatus::kOk) {
     fail_corrupt(std::string("the snapshot metadata record: ") + codec::to_string(st));
   }
@@ -315,14 +338,16 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
                    " bytes, which is not an entry index");
     }
     if (key_index <= snap_index) {
-      fail_corrupt("entry " + std::to_string(key_index) + " is still stored but the snapshot covers "
-                   "entries up to " + std::to_string(snap_index));
+      fail_corrupt("entry " + std::to_string(key_index) +
+                   " is still stored but the snapshot covers "
+                   "entries up to " +
+                   std::to_string(snap_index));
     }
     if (key_index != expected) {
       if (expected == snap_index + 1) {
         fail_corrupt("the log should start at entry " + std::to_string(expected) +
-                     " (after the snapshot at " + std::to_string(snap_index) + ") but starts at entry " +
-                     std::to_string(key_index));
+                     " (after the snapshot at " + std::to_string(snap_index) +
+                     ") but starts at entry " + std::to_string(key_index));
       }
       fail_corrupt("entries " + std::to_string(expected) + " to " + std::to_string(key_index - 1) +
                    " are missing (a gap in the log)");
@@ -340,7 +365,8 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
                    (key_index == snap_index + 1 ? std::string("the snapshot")
                                                 : "entry " + std::to_string(key_index - 1)));
     }
-    if (term_runs_.empty() || term_runs_.back().second != e.term) term_runs_.emplace_back(e.index, e.term);
+    if (term_runs_.empty() || term_runs_.back().second != e.term)
+      term_runs_.emplace_back(e.index, e.term);
     prev_term = e.term;
     ++expected;
     if (cache_limit_ > 0) {
@@ -354,7 +380,8 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
     }
   }
   if (!it->status().ok()) {
-    if (it->status().IsCorruption()) fail_corrupt("reading the entries: " + it->status().ToString());
+    if (it->status().IsCorruption())
+      fail_corrupt("reading the entries: " + it->status().ToString());
     fail_io("cannot read the entries", it->status().ToString());
   }
   last_index_ = expected - 1;
@@ -385,14 +412,16 @@ void RocksDbStorage::verify_snapshot_data() const {
     ++chunks;
   }
   if (!it->status().ok()) {
-    if (it->status().IsCorruption()) fail_corrupt("reading the snapshot data: " + it->status().ToString());
+    if (it->status().IsCorruption())
+      fail_corrupt("reading the snapshot data: " + it->status().ToString());
     fail_io("cannot read the snapshot data", it->status().ToString());
   }
   if (chunks != snapshot_.chunk_count || size != snapshot_.data_size || crc != snapshot_.data_crc) {
     fail_corrupt("the data of the snapshot at index " + std::to_string(snapshot_.metadata.index) +
                  " does not match its metadata (" + std::to_string(chunks) + " chunks, " +
-                 std::to_string(size) + " bytes, expected " + std::to_string(snapshot_.chunk_count) +
-                 " chunks, " + std::to_string(snapshot_.data_size) + " bytes, or a checksum mismatch)");
+                 std::to_string(size) + " bytes, expected " +
+                 std::to_string(snapshot_.chunk_count) + " chunks, " +
+                 std::to_string(snapshot_.data_size) + " bytes, or a checksum mismatch)");
   }
 }
 
@@ -507,9 +536,11 @@ Snapshot RocksDbStorage::snapshot() const {
   out.metadata = snapshot_.metadata;
   out.data.reserve(snapshot_.data_size);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshot_cf_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) out.data.append(it->value().data(), it->value().size());
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out.data.append(it->value().data(), it->value().size());
   if (!it->status().ok()) {
-    if (it->status().IsCorruption()) fail_corrupt("reading the snapshot data: " + it->status().ToString());
+    if (it->status().IsCorruption())
+      fail_corrupt("reading the snapshot data: " + it->status().ToString());
     fail_io("cannot read the snapshot data", it->status().ToString());
   }
   if (out.data.size() != snapshot_.data_size ||
@@ -544,14 +575,15 @@ std::string RocksDbStorage::store_id() const {
 
 // ---- Writes ------------------------------------------------------------------------------
 
-void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot) const {
-  const codec::SnapshotRecord record = make_record(snapshot);
+void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot,
+                                  const codec::SnapshotRecord& record) const {
   batch.DeleteRange(snapshot_cf_, slice(codec::index_key(0)),
                     slice(codec::index_key(std::numeric_limits<Index>::max())));
   for (std::uint64_t c = 0; c < record.chunk_count; ++c) {
     const std::size_t off = c * kSnapshotChunk;
     const std::size_t len = std::min(kSnapshotChunk, snapshot.data.size() - off);
-    batch.Put(snapshot_cf_, slice(codec::index_key(c)), rocksdb::Slice(snapshot.data.data() + off, len));
+    batch.Put(snapshot_cf_, slice(codec::index_key(c)),
+              rocksdb::Slice(snapshot.data.data() + off, len));
   }
   batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
             slice(codec::encode_snapshot_record(record)));
@@ -559,8 +591,8 @@ void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& sn
 
 void RocksDbStorage::check_writable() const {
   if (!failed_.empty()) {
-    throw StorageError("raft log in " + dir_ + " refuses writes after an earlier failure (" + failed_ +
-                       "); " + kRuntimeAdvice);
+    throw StorageError("raft log in " + dir_ + " refuses writes after an earlier failure (" +
+                       failed_ + "); " + kRuntimeAdvice);
   }
 }
 
@@ -582,6 +614,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
   Index first = first_index();
   Index last = last_index();
   bool keep_suffix = false;
+  codec::SnapshotRecord snapshot_record;
   const bool with_snapshot = snapshot != nullptr && !snapshot->empty();
   if (with_snapshot) {
     const Index idx = snapshot->metadata.index;
@@ -589,9 +622,11 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
     keep_suffix = idx >= first && idx <= last && term(idx) == snapshot->metadata.term;
     const Index drop_end = keep_suffix ? idx + 1 : last + 1;
     if (drop_end > first) {
-      batch.DeleteRange(entries_cf_, slice(codec::index_key(first)), slice(codec::index_key(drop_end)));
+      batch.DeleteRange(entries_cf_, slice(codec::index_key(first)),
+                        slice(codec::index_key(drop_end)));
     }
-    put_snapshot(batch, *snapshot);
+    snapshot_record = make_record(*snapshot);
+    put_snapshot(batch, *snapshot, snapshot_record);
     first = idx + 1;
     last = keep_suffix ? last : idx;
   }
@@ -600,12 +635,14 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
     HA_ASSERT(from >= first, "append below the snapshot");
     HA_ASSERT(from <= last + 1, "append leaves a gap");
     for (std::size_t k = 1; k < entries.size(); ++k) {
-      HA_ASSERT(entries[k].index == entries[k - 1].index + 1, "appended entries are not contiguous");
+      HA_ASSERT(entries[k].index == entries[k - 1].index + 1,
+                "appended entries are not contiguous");
     }
     const Index to = entries.back().index;
     // Entries at from..to are overwritten by the puts; a longer old suffix must go.
     if (last > to) {
-      batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)), slice(codec::index_key(last + 1)));
+      batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)),
+                        slice(codec::index_key(last + 1)));
     }
     std::string value;
     for (const Entry& e : entries) {
@@ -614,7 +651,8 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
     }
   }
   if (hard_state != nullptr) {
-    batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)), slice(codec::encode_hard_state(*hard_state)));
+    batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
+              slice(codec::encode_hard_state(*hard_state)));
   }
 
   if (batch.Count() > 0) {
@@ -629,7 +667,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
   }
   if (sync) ++syncs_;
 
-  if (with_snapshot) note_snapshot(snapshot->metadata, make_record(*snapshot), keep_suffix);
+  if (with_snapshot) note_snapshot(snapshot_record, keep_suffix);
   if (!entries.empty()) note_append(entries);
   if (hard_state != nullptr) hard_state_ = *hard_state;
 }
@@ -641,17 +679,18 @@ void RocksDbStorage::compact(const Snapshot& snapshot) {
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
   HA_ASSERT(term(idx) == snapshot.metadata.term, "compact with a snapshot of another history");
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(entries_cf_, slice(codec::index_key(first_index())), slice(codec::index_key(idx + 1)));
-  put_snapshot(batch, snapshot);
+  batch.DeleteRange(entries_cf_, slice(codec::index_key(first_index())),
+                    slice(codec::index_key(idx + 1)));
+  const codec::SnapshotRecord record = make_record(snapshot);
+  put_snapshot(batch, snapshot, record);
   write(batch, false, "compacting the log");
-  note_snapshot(snapshot.metadata, make_record(snapshot), true);
+  note_snapshot(record, true);
 }
 
 // ---- In-memory state ---------------------------------------------------------------------
 
-void RocksDbStorage::note_snapshot(const SnapshotMetadata& metadata, const codec::SnapshotRecord& record,
-                                   bool keep_suffix) {
-  const Index idx = metadata.index;
+void RocksDbStorage::note_snapshot(const codec::SnapshotRecord& record, bool keep_suffix) {
+  const Index idx = record.metadata.index;
   if (keep_suffix) {
     drop_cached_prefix(idx);
   } else {
@@ -682,7 +721,8 @@ void RocksDbStorage::note_append(const std::vector<Entry>& entries) {
   const Index from = entries.front().index;
   while (!term_runs_.empty() && term_runs_.back().first >= from) term_runs_.pop_back();
   for (const Entry& e : entries) {
-    if (term_runs_.empty() || term_runs_.back().second != e.term) term_runs_.emplace_back(e.index, e.term);
+    if (term_runs_.empty() || term_runs_.back().second != e.term)
+      term_runs_.emplace_back(e.index, e.term);
   }
   last_index_ = entries.back().index;
 

@@ -3,6 +3,7 @@
 // Not thread-safe (one driver thread owns it), like MemoryStorage.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -46,6 +47,8 @@ class RocksDbStorage : public DurableStorage {
     // Where RocksDB's own warnings and errors go (one line each); default: stderr. RocksDB
     // writes no LOG file of its own, so a full disk cannot fail it there.
     std::function<void(const std::string&)> log;
+    // The identity recorded in a new store; default: 16 bytes from std::random_device.
+    std::optional<std::array<std::uint8_t, 16>> store_id;
   };
 
   // Opens (or creates) the store in `dir` and verifies it: known format version, every record's
@@ -68,8 +71,8 @@ class RocksDbStorage : public DurableStorage {
   Snapshot snapshot() const override;
 
   // One WriteBatch; with `sync` one fsync of the write-ahead log (group commit per Ready).
-  void save(const HardState* hard_state, const std::vector<Entry>& entries, const Snapshot* snapshot,
-            bool sync) override;
+  void save(const HardState* hard_state, const std::vector<Entry>& entries,
+            const Snapshot* snapshot, bool sync) override;
   // One WriteBatch, not synced: if it is lost in a crash the store still holds the older
   // snapshot and the whole log, which is equally valid; the next synced save() makes it durable.
   void compact(const Snapshot& snapshot) override;
@@ -94,13 +97,13 @@ class RocksDbStorage : public DurableStorage {
   void write_marker(const std::filesystem::path& marker) const;
   void remove_marker(const std::filesystem::path& marker) const;
 
-  void put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot) const;
+  void put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot,
+                    const codec::SnapshotRecord& record) const;
   void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
   void check_writable() const;
 
   // In-memory state updates, made only after the write that they describe succeeded.
-  void note_snapshot(const SnapshotMetadata& metadata, const codec::SnapshotRecord& record,
-                     bool keep_suffix);
+  void note_snapshot(const codec::SnapshotRecord& record, bool keep_suffix);
   void note_append(const std::vector<Entry>& entries);
   void drop_cached_prefix(Index upto);  // entries <= upto leave the term runs and the cache
 

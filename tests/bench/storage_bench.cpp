@@ -8,10 +8,9 @@
 //     --seconds      time per row (default 3)
 //     --entry-bytes  payload of each entry (default 256)
 #include <fcntl.h>
+#include <rocksdb/version.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-#include <rocksdb/version.h>
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +41,8 @@ struct Latencies {
   double percentile(double p) {
     if (us.empty()) return 0;
     std::sort(us.begin(), us.end());
-    return us[std::min(us.size() - 1, static_cast<std::size_t>(p * static_cast<double>(us.size())))];
+    return us[std::min(us.size() - 1,
+                       static_cast<std::size_t>(p * static_cast<double>(us.size())))];
   }
 };
 
@@ -98,7 +98,8 @@ Row store_row(const std::string& dir, std::size_t batch, const Options& o) {
   const std::string store_dir = dir + "/store-" + std::to_string(batch);
   auto store = RocksDbStorage::open(store_dir);
   std::string payload(o.entry_bytes, '\0');
-  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>((i * 131) ^ (i >> 3));
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<char>((i * 131) ^ (i >> 3));
   std::vector<Entry> entries(batch);
   for (Entry& e : entries) {
     e.term = 1;
@@ -167,8 +168,9 @@ int main(int argc, char** argv) {
 
   int rc = 0;
   try {
-    std::printf("storage_bench: RocksDB %d.%d.%d, directory %s, %.1f s per row, %zu-byte entries\n\n",
-                ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH, dir.c_str(), o.seconds, o.entry_bytes);
+    std::printf(
+        "storage_bench: RocksDB %d.%d.%d, directory %s, %.1f s per row, %zu-byte entries\n\n",
+        ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH, dir.c_str(), o.seconds, o.entry_bytes);
     RawResult raw_append = raw_fsync(dir, o.seconds, true);
     RawResult raw_overwrite = raw_fsync(dir, o.seconds, false);
     std::vector<Row> rows;
@@ -176,24 +178,34 @@ int main(int argc, char** argv) {
     RawResult raw_after = raw_fsync(dir, o.seconds, true);
 
     std::printf("raw disk, 4 KiB pwrite + fdatasync:\n");
-    std::printf("  %-34s %10.0f fsync/s   p50 %7.0f us   p99 %7.0f us\n", "appending (before the rows)",
-                raw_append.per_second, raw_append.p50_us, raw_append.p99_us);
-    std::printf("  %-34s %10.0f fsync/s   p50 %7.0f us   p99 %7.0f us\n", "appending (after the rows)",
-                raw_after.per_second, raw_after.p50_us, raw_after.p99_us);
+    std::printf("  %-34s %10.0f fsync/s   p50 %7.0f us   p99 %7.0f us\n",
+                "appending (before the rows)", raw_append.per_second, raw_append.p50_us,
+                raw_append.p99_us);
+    std::printf("  %-34s %10.0f fsync/s   p50 %7.0f us   p99 %7.0f us\n",
+                "appending (after the rows)", raw_after.per_second, raw_after.p50_us,
+                raw_after.p99_us);
     std::printf("  %-34s %10.0f fsync/s   p50 %7.0f us   p99 %7.0f us\n\n", "overwriting one block",
                 raw_overwrite.per_second, raw_overwrite.p50_us, raw_overwrite.p99_us);
     const double raw = (raw_append.per_second + raw_after.per_second) / 2;
 
-    std::printf("RocksDbStorage::save(hard state + batch, sync=true), one WriteBatch + one WAL sync each:\n");
-    std::printf("  %6s | %10s | %12s | %8s | %9s | %9s | %14s\n", "batch", "saves/s", "entries/s", "MB/s",
-                "p50 us", "p99 us", "saves / raw fsync");
-    std::printf("  -------+------------+--------------+----------+-----------+-----------+------------------\n");
+    std::printf(
+        "RocksDbStorage::save(hard state + batch, sync=true), one WriteBatch + one WAL sync "
+        "each:\n");
+    std::printf("  %6s | %10s | %12s | %8s | %9s | %9s | %14s\n", "batch", "saves/s", "entries/s",
+                "MB/s", "p50 us", "p99 us", "saves / raw fsync");
+    std::printf(
+        "  "
+        "-------+------------+--------------+----------+-----------+-----------+------------------"
+        "\n");
     for (const Row& r : rows) {
-      std::printf("  %6zu | %10.0f | %12.0f | %8.2f | %9.0f | %9.0f | %14.2f\n", r.batch, r.saves_per_s,
-                  r.entries_per_s, r.mb_per_s, r.p50_us, r.p99_us, r.saves_per_s / raw);
+      std::printf("  %6zu | %10.0f | %12.0f | %8.2f | %9.0f | %9.0f | %14.2f\n", r.batch,
+                  r.saves_per_s, r.entries_per_s, r.mb_per_s, r.p50_us, r.p99_us,
+                  r.saves_per_s / raw);
     }
-    std::printf("\n  MB/s counts entry payload only; raw fsync/s is the mean of the two appending runs "
-                "(%.0f/s).\n", raw);
+    std::printf(
+        "\n  MB/s counts entry payload only; raw fsync/s is the mean of the two appending runs "
+        "(%.0f/s).\n",
+        raw);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "storage_bench: %s\n", e.what());
     rc = 1;

@@ -1,9 +1,8 @@
 // The record encoding of RocksDbStorage: CRC32C, round trips, and damaged records refused.
-#include <catch2/catch.hpp>
-
-#include <random>
-
 #include "raft/log_codec.hpp"
+
+#include <catch2/catch.hpp>
+#include <random>
 
 namespace ha::raft::codec {
 namespace {
@@ -23,7 +22,8 @@ TEST_CASE("storage codec: crc32c matches the published check values", "[storage]
   CHECK(crc32c(nullptr, 0) == 0u);
 }
 
-TEST_CASE("storage codec: crc32c: hardware and portable agree, and a crc can be continued", "[storage][codec]") {
+TEST_CASE("storage codec: crc32c: hardware and portable agree, and a crc can be continued",
+          "[storage][codec]") {
   std::mt19937_64 rng(42);
   std::string buf(5000, '\0');
   for (char& c : buf) c = static_cast<char>(rng());
@@ -47,7 +47,8 @@ TEST_CASE("storage codec: index keys sort numerically", "[storage][codec]") {
   CHECK_FALSE(decode_index_key("short", back));
 }
 
-TEST_CASE("storage codec: entry records round-trip and every damaged byte is detected", "[storage][codec]") {
+TEST_CASE("storage codec: entry records round-trip and every damaged byte is detected",
+          "[storage][codec]") {
   Entry e{7, 1234, EntryType::kConfChange, "some data"};
   std::string rec;
   encode_entry(e, rec);

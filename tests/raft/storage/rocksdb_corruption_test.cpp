@@ -2,10 +2,9 @@
 // directly, bypassing the codec) and damaged files are refused with a StorageError that names
 // the data directory and says what to do.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 
 #include "raft/log_codec.hpp"
 #include "raft/rocksdb_storage.hpp"
@@ -24,7 +23,8 @@ void make_store(const std::string& dir) {
   options.bootstrap = ConfState{{1, 2, 3}, {}};
   auto db = RocksDbStorage::open(dir, options);
   std::vector<Entry> e;
-  for (Index i = 1; i <= 20; ++i) e.push_back(Entry{i <= 10 ? 1u : 2u, i, EntryType::kNormal, "data-" + std::to_string(i)});
+  for (Index i = 1; i <= 20; ++i)
+    e.push_back(Entry{i <= 10 ? 1u : 2u, i, EntryType::kNormal, "data-" + std::to_string(i)});
   HardState hs{2, 1, 15};
   db->save(&hs, e, nullptr, true);
   Snapshot s;
@@ -67,7 +67,8 @@ TEST_CASE("storage: the undamaged store opens", "[storage][corruption]") {
 }
 
 // Damages the closed store through plain RocksDB, then expects open() to refuse it.
-void damage(const std::string& dir, const std::function<void(RawDb&)>& how, const std::string& what) {
+void damage(const std::string& dir, const std::function<void(RawDb&)>& how,
+            const std::string& what) {
   {
     RawDb raw(dir);
     how(raw);
@@ -75,7 +76,8 @@ void damage(const std::string& dir, const std::function<void(RawDb&)>& how, cons
   expect_refused(dir, what);
 }
 
-void flip(RawDb& raw, rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::size_t at, int mask) {
+void flip(RawDb& raw, rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::size_t at,
+          int mask) {
   std::string v = raw.get(cf, key);
   REQUIRE(at < v.size());
   v[at] = static_cast<char>(v[at] ^ mask);
@@ -91,83 +93,118 @@ TEST_CASE("storage: damaged records are refused at open", "[storage][corruption]
   const std::string snap_key(codec::kSnapshotMetaKey);
 
   SECTION("a flipped byte in an entry's data, from a table file") {
-    damage(dir, [](RawDb& raw) {
-      flip(raw, raw.entries(), index_key(7), 24, 0x20);
-      raw.flush();
-    }, "entry 7 fails its checksum");
+    damage(
+        dir,
+        [](RawDb& raw) {
+          flip(raw, raw.entries(), index_key(7), 24, 0x20);
+          raw.flush();
+        },
+        "entry 7 fails its checksum");
   }
   SECTION("a flipped bit in an entry's term") {
-    damage(dir, [](RawDb& raw) { flip(raw, raw.entries(), index_key(7), 13, 0x01); },
-           "entry 7 fails its checksum");
+    damage(
+        dir, [](RawDb& raw) { flip(raw, raw.entries(), index_key(7), 13, 0x01); },
+        "entry 7 fails its checksum");
   }
   SECTION("a flipped bit in an entry's checksum") {
-    damage(dir, [](RawDb& raw) { flip(raw, raw.entries(), index_key(7), 0, 0x80); },
-           "entry 7 fails its checksum");
+    damage(
+        dir, [](RawDb& raw) { flip(raw, raw.entries(), index_key(7), 0, 0x80); },
+        "entry 7 fails its checksum");
   }
   SECTION("a truncated entry") {
-    damage(dir, [](RawDb& raw) {
-      raw.put(raw.entries(), index_key(7), raw.get(raw.entries(), index_key(7)).substr(0, 6));
-    }, "entry 7 fails its checksum");
+    damage(
+        dir,
+        [](RawDb& raw) {
+          raw.put(raw.entries(), index_key(7), raw.get(raw.entries(), index_key(7)).substr(0, 6));
+        },
+        "entry 7 fails its checksum");
   }
   SECTION("an entry under the wrong key") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(8), entry_record(9, 1)); },
-           "the record stored as entry 8 holds entry 9");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(8), entry_record(9, 1)); },
+        "the record stored as entry 8 holds entry 9");
   }
   SECTION("a gap in the middle") {
-    damage(dir, [](RawDb& raw) { raw.del(raw.entries(), index_key(10)); }, "entries 10 to 10 are missing");
+    damage(
+        dir, [](RawDb& raw) { raw.del(raw.entries(), index_key(10)); },
+        "entries 10 to 10 are missing");
   }
   SECTION("a gap of several entries") {
-    damage(dir, [](RawDb& raw) {
-      for (Index i = 11; i <= 13; ++i) raw.del(raw.entries(), index_key(i));
-      raw.flush();
-    }, "entries 11 to 13 are missing");
+    damage(
+        dir,
+        [](RawDb& raw) {
+          for (Index i = 11; i <= 13; ++i) raw.del(raw.entries(), index_key(i));
+          raw.flush();
+        },
+        "entries 11 to 13 are missing");
   }
   SECTION("a missing first entry") {
-    damage(dir, [](RawDb& raw) { raw.del(raw.entries(), index_key(4)); }, "should start at entry 4");
+    damage(
+        dir, [](RawDb& raw) { raw.del(raw.entries(), index_key(4)); }, "should start at entry 4");
   }
   SECTION("a term that goes down") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(12), entry_record(12, 1)); },
-           "entry 12 has term 1, lower than the term 2 of entry 11");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(12), entry_record(12, 1)); },
+        "entry 12 has term 1, lower than the term 2 of entry 11");
   }
   SECTION("a first entry below the snapshot's term") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(4), entry_record(4, 0)); },
-           "entry 4 has term 0, lower than the term 1 of the snapshot");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(4), entry_record(4, 0)); },
+        "entry 4 has term 0, lower than the term 1 of the snapshot");
   }
   SECTION("an entry the snapshot covers") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(2), entry_record(2, 1)); },
-           "entry 2 is still stored");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.entries(), index_key(2), entry_record(2, 1)); },
+        "entry 2 is still stored");
   }
   SECTION("a key that is no index") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.entries(), "junk", entry_record(5, 1)); }, "not an entry index");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.entries(), "junk", entry_record(5, 1)); },
+        "not an entry index");
   }
   SECTION("lost committed entries") {
-    damage(dir, [](RawDb& raw) {
-      for (Index i = 14; i <= 20; ++i) raw.del(raw.entries(), index_key(i));
-    }, "commit index 15 is beyond the last entry 13");
+    damage(
+        dir,
+        [](RawDb& raw) {
+          for (Index i = 14; i <= 20; ++i) raw.del(raw.entries(), index_key(i));
+        },
+        "commit index 15 is beyond the last entry 13");
   }
   SECTION("a missing format record") {
-    damage(dir, [&](RawDb& raw) { raw.del(raw.meta(), format_key); }, "format record is missing");
+    damage(
+        dir, [&](RawDb& raw) { raw.del(raw.meta(), format_key); }, "format record is missing");
   }
   SECTION("a missing hard state") {
-    damage(dir, [&](RawDb& raw) { raw.del(raw.meta(), hs_key); }, "hard state record is missing");
+    damage(
+        dir, [&](RawDb& raw) { raw.del(raw.meta(), hs_key); }, "hard state record is missing");
   }
   SECTION("a damaged hard state") {
-    damage(dir, [&](RawDb& raw) { flip(raw, raw.meta(), hs_key, 8, 0x04); },
-           "hard state record: record fails its checksum");
+    damage(
+        dir, [&](RawDb& raw) { flip(raw, raw.meta(), hs_key, 8, 0x04); },
+        "hard state record: record fails its checksum");
   }
   SECTION("a hard state commit below the snapshot") {
-    damage(dir, [&](RawDb& raw) { raw.put(raw.meta(), hs_key, codec::encode_hard_state(HardState{2, 1, 2})); },
-           "commit index 2 is below the snapshot index 3");
+    damage(
+        dir,
+        [&](RawDb& raw) {
+          raw.put(raw.meta(), hs_key, codec::encode_hard_state(HardState{2, 1, 2}));
+        },
+        "commit index 2 is below the snapshot index 3");
   }
   SECTION("damaged snapshot data") {
-    damage(dir, [](RawDb& raw) { raw.put(raw.snapshot(), index_key(0), "snapshot-imagX"); },
-           "does not match its metadata");
+    damage(
+        dir, [](RawDb& raw) { raw.put(raw.snapshot(), index_key(0), "snapshot-imagX"); },
+        "does not match its metadata");
   }
   SECTION("a missing snapshot chunk") {
-    damage(dir, [](RawDb& raw) { raw.del(raw.snapshot(), index_key(0)); }, "does not match its metadata");
+    damage(
+        dir, [](RawDb& raw) { raw.del(raw.snapshot(), index_key(0)); },
+        "does not match its metadata");
   }
   SECTION("a missing snapshot record") {
-    damage(dir, [&](RawDb& raw) { raw.del(raw.meta(), snap_key); }, "snapshot metadata record is missing");
+    damage(
+        dir, [&](RawDb& raw) { raw.del(raw.meta(), snap_key); },
+        "snapshot metadata record is missing");
   }
 }
 
@@ -181,9 +218,9 @@ TEST_CASE("storage: a store of an unknown format version is refused", "[storage]
     f.version = 7;
     raw.put(raw.meta(), std::string(codec::kFormatKey), codec::encode_format_record(f));
   }
-  CHECK_THROWS_WITH(RocksDbStorage::open(dir),
-                    Catch::Contains(dir) && Catch::Contains("format version 7") &&
-                        Catch::Contains("run a build that supports"));
+  CHECK_THROWS_WITH(RocksDbStorage::open(dir), Catch::Contains(dir) &&
+                                                   Catch::Contains("format version 7") &&
+                                                   Catch::Contains("run a build that supports"));
 }
 
 // ---- Damaged files -----------------------------------------------------------------------
@@ -273,8 +310,8 @@ TEST_CASE("storage: damaged files are refused at open", "[storage][corruption]")
 TEST_CASE("storage: a MANIFEST truncated anywhere is refused", "[storage][corruption]") {
   for (bool flushed : {false, true}) {
     for (double fraction : {0.0, 0.05, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99}) {
-      INFO((flushed ? "tables flushed" : "data only in the write-ahead log") << ", MANIFEST cut to "
-                                                                           << fraction);
+      INFO((flushed ? "tables flushed" : "data only in the write-ahead log")
+           << ", MANIFEST cut to " << fraction);
       TempDir tmp;
       const std::string dir = tmp.store();
       make_store(dir);

@@ -1,8 +1,6 @@
 // Crash recovery: a child process writes synced batches and acknowledges each through a pipe;
 // it is killed with SIGKILL at random moments; the reopened store must hold every acknowledged
 // write (it equals the state after the last acknowledged op, or after the one in flight).
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -66,7 +65,8 @@ ChildRun run_and_kill(const std::string& dir, std::uint64_t seed, std::uint64_t 
   };
   const auto deadline = std::chrono::steady_clock::now() + run_for;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     read_some(static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
   }
   ::kill(pid, SIGKILL);
@@ -77,7 +77,8 @@ ChildRun run_and_kill(const std::string& dir, std::uint64_t seed, std::uint64_t 
   return run;
 }
 
-TEST_CASE("storage: every acknowledged write survives SIGKILL, across several crashes", "[storage][crash]") {
+TEST_CASE("storage: every acknowledged write survives SIGKILL, across several crashes",
+          "[storage][crash]") {
   TempDir tmp;
   const std::string dir = tmp.store();
   const std::uint64_t seed = 20240601;

@@ -1,14 +1,14 @@
 // RocksDbStorage round trips: every write is mirrored on a MemoryStorage (the reference
 // semantics) and the two stores must read the same after each step and after a reopen.
-#include <catch2/catch.hpp>
+#include "raft/rocksdb_storage.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
-#include "raft/rocksdb_storage.hpp"
 #include "tests/raft/storage/temp_dir.hpp"
 #include "tests/raft/storage/workload.hpp"
 
@@ -23,7 +23,8 @@ Entry ent(Index index, Term term, std::string data = "") {
 
 std::vector<Entry> ents(Index from, Index to, Term term) {
   std::vector<Entry> out;
-  for (Index i = from; i <= to; ++i) out.push_back(ent(i, term, "e" + std::to_string(i) + "t" + std::to_string(term)));
+  for (Index i = from; i <= to; ++i)
+    out.push_back(ent(i, term, "e" + std::to_string(i) + "t" + std::to_string(term)));
   return out;
 }
 
@@ -38,7 +39,8 @@ Snapshot snap(Index index, Term term, std::string data = "state", ConfState cs =
 
 // The store under test and the reference, written in lockstep.
 struct Pair {
-  explicit Pair(std::optional<ConfState> cs = ConfState{{1, 2, 3}, {}}, std::uint64_t cache = 4u << 20)
+  explicit Pair(std::optional<ConfState> cs = ConfState{{1, 2, 3}, {}},
+                std::uint64_t cache = 4u << 20)
       : mem(cs ? MemoryStorage(*cs) : MemoryStorage()) {
     options.bootstrap = cs;
     options.entry_cache_bytes = cache;
@@ -218,12 +220,14 @@ TEST_CASE("storage: compact stores the snapshot and drops entries up to it", "[s
   }
 }
 
-TEST_CASE("storage: entries() honours max_bytes and always returns at least one entry", "[storage]") {
+TEST_CASE("storage: entries() honours max_bytes and always returns at least one entry",
+          "[storage]") {
   for (std::uint64_t cache : {std::uint64_t{0}, std::uint64_t{4u << 20}}) {
     INFO("entry cache " << cache << " bytes");
     Pair p(ConfState{{1}, {}}, cache);
     std::vector<Entry> e;
-    for (Index i = 1; i <= 10; ++i) e.push_back(ent(i, 1, std::string(100, 'a')));  // 124 bytes each
+    for (Index i = 1; i <= 10; ++i)
+      e.push_back(ent(i, 1, std::string(100, 'a')));  // 124 bytes each
     p.append(e);
     for (bool reopened : {false, true}) {
       if (reopened) p.reopen();
@@ -354,9 +358,19 @@ TEST_CASE("storage: open() refuses what it must not create or reuse", "[storage]
   }
   SECTION("a store already open (by this or another process)") {
     auto first = RocksDbStorage::open(tmp.store());
-    CHECK_THROWS_WITH(RocksDbStorage::open(tmp.store()), Catch::Contains(tmp.store()));
+    CHECK_THROWS_WITH(RocksDbStorage::open(tmp.store()),
+                      Catch::Contains(tmp.store()) && Catch::Contains("in use"));
     CHECK(first->last_index() == 0);
   }
+}
+
+TEST_CASE("storage: a chosen store id is kept", "[storage]") {
+  TempDir tmp;
+  RocksDbStorage::OpenOptions options;
+  options.store_id = std::array<std::uint8_t, 16>{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+                                                  0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
+  RocksDbStorage::open(tmp.store(), options);
+  CHECK(RocksDbStorage::open(tmp.store())->store_id() == "0123456789abcdeffedcba9876543210");
 }
 
 TEST_CASE("storage: open() creates a store in an existing empty directory", "[storage]") {
@@ -387,7 +401,8 @@ TEST_CASE("storage: an interrupted creation is started again", "[storage]") {
   CHECK_FALSE(db->created());
 }
 
-TEST_CASE("storage: a write that fails (file size limit, like a full disk) throws StorageError", "[storage]") {
+TEST_CASE("storage: a write that fails (file size limit, like a full disk) throws StorageError",
+          "[storage]") {
   TempDir tmp;
   RocksDbStorage::open(tmp.store());  // created here, written by the helper
   std::vector<std::string> args{HA_STORAGE_HELPER, "diskfull", tmp.store()};

@@ -65,7 +65,8 @@ std::uint64_t largest_wal_size(const std::string& dir) {
 int diskfull_mode(const std::string& dir) {
   std::unique_ptr<RocksDbStorage> store = RocksDbStorage::open(dir);
   std::vector<ha::raft::Entry> entries;
-  for (ha::raft::Index i = 1; i <= 10; ++i) entries.push_back({1, i, ha::raft::EntryType::kNormal, "x"});
+  for (ha::raft::Index i = 1; i <= 10; ++i)
+    entries.push_back({1, i, ha::raft::EntryType::kNormal, "x"});
   ha::raft::HardState hs{1, 1, 10};
   store->save(&hs, entries, nullptr, true);
 

@@ -115,8 +115,8 @@ namespace {
 
 std::string describe(const Entry& e) {
   std::ostringstream o;
-  o << "{index " << e.index << ", term " << e.term << ", type " << static_cast<int>(e.type)
-    << ", " << e.data.size() << " bytes}";
+  o << "{index " << e.index << ", term " << e.term << ", type " << static_cast<int>(e.type) << ", "
+    << e.data.size() << " bytes}";
   return o.str();
 }
 
@@ -124,7 +124,8 @@ std::string describe(const Entry& e) {
 
 std::string diff_stores(const Storage& expected, const Storage& actual) {
   std::ostringstream o;
-  if (expected.first_index() != actual.first_index() || expected.last_index() != actual.last_index()) {
+  if (expected.first_index() != actual.first_index() ||
+      expected.last_index() != actual.last_index()) {
     o << "bounds differ: expected [" << expected.first_index() << ", " << expected.last_index()
       << "], got [" << actual.first_index() << ", " << actual.last_index() << "]";
     return o.str();
@@ -132,17 +133,18 @@ std::string diff_stores(const Storage& expected, const Storage& actual) {
   InitialState a = expected.initial_state();
   InitialState b = actual.initial_state();
   if (!(a.hard_state == b.hard_state)) {
-    o << "hard state differs: expected {term " << a.hard_state.term << ", vote " << a.hard_state.vote
-      << ", commit " << a.hard_state.commit << "}, got {term " << b.hard_state.term << ", vote "
-      << b.hard_state.vote << ", commit " << b.hard_state.commit << "}";
+    o << "hard state differs: expected {term " << a.hard_state.term << ", vote "
+      << a.hard_state.vote << ", commit " << a.hard_state.commit << "}, got {term "
+      << b.hard_state.term << ", vote " << b.hard_state.vote << ", commit " << b.hard_state.commit
+      << "}";
     return o.str();
   }
   if (!(a.conf_state == b.conf_state)) return "conf state differs";
   Snapshot sa = expected.snapshot();
   Snapshot sb = actual.snapshot();
   if (!(sa.metadata == sb.metadata)) {
-    o << "snapshot metadata differs: expected index " << sa.metadata.index << " term " << sa.metadata.term
-      << ", got index " << sb.metadata.index << " term " << sb.metadata.term;
+    o << "snapshot metadata differs: expected index " << sa.metadata.index << " term "
+      << sa.metadata.term << ", got index " << sb.metadata.index << " term " << sb.metadata.term;
     return o.str();
   }
   if (sa.data != sb.data) return "snapshot data differs";

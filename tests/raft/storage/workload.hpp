@@ -25,7 +25,7 @@ struct StorageOp {
 const char* to_string(StorageOp::Kind k);
 
 struct WorkloadOptions {
-  bool allow_unsynced = false;       // some saves with sync = false
+  bool allow_unsynced = false;  // some saves with sync = false
   std::size_t max_entry_bytes = 200;
   std::size_t max_snapshot_bytes = 3000;
   std::size_t max_batch = 16;
