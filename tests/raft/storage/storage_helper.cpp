@@ -38,6 +38,9 @@ bool write_all(int fd, const void* data, std::size_t n) {
 int crash_mode(const std::string& dir, std::uint64_t seed, std::uint64_t resume) {
   RocksDbStorage::OpenOptions options;
   options.bootstrap = Workload::bootstrap_conf();
+  // A small memtable: the entries are flushed to table files (with their range deletions)
+  // every few dozen ops, so kills also land during flushes and compactions.
+  options.write_buffer_bytes = 64u << 10;
   std::unique_ptr<RocksDbStorage> store = RocksDbStorage::open(dir, options);
   Workload w(seed, ha::raft::test::WorkloadOptions{});
   while (w.ops_done() < resume) w.next();
