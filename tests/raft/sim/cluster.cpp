@@ -11,10 +11,9 @@
 namespace ha::raft::sim {
 
 Cluster::Cluster(const ClusterOptions& options) : options_(options), rng_(options.seed), net_(rng_) {
-  ConfState cs;
-  for (int i = 1; i <= options_.voters; ++i) cs.voters.push_back(static_cast<NodeId>(i));
-  for (NodeId id : cs.voters) {
-    auto n = std::make_unique<SimNode>(id, cs);
+  for (int i = 1; i <= options_.voters; ++i) bootstrap_.voters.push_back(static_cast<NodeId>(i));
+  for (NodeId id : bootstrap_.voters) {
+    auto n = std::make_unique<SimNode>(id, bootstrap_);
     n->start(config_for(id));
     checker_.on_durable(id, n->storage().durable_hard_state());
     nodes_.emplace(id, std::move(n));
@@ -62,6 +61,30 @@ NodeId Cluster::leader() const {
     }
   }
   return best;
+}
+
+std::string Cluster::describe_nodes() const {
+  std::string s;
+  for (const auto& [id, n] : nodes_) {
+    s += "\n    n" + std::to_string(id) + ": ";
+    if (n->removed) {
+      s += "removed";
+      continue;
+    }
+    const MemoryStorage& log = n->storage().live();
+    std::string where = "log " + std::to_string(log.first_index()) + ".." + std::to_string(log.last_index()) +
+                        " (last term " + std::to_string(log.term(log.last_index())) + ")";
+    if (!n->up()) {
+      s += "down, " + where;
+      continue;
+    }
+    Status st = n->core().status();
+    s += std::string(to_string(st.soft_state.role)) + " term " + std::to_string(st.hard_state.term) + " vote " +
+         std::to_string(st.hard_state.vote) + " lead " + std::to_string(st.soft_state.leader) + ", " + where +
+         ", commit " + std::to_string(st.hard_state.commit) + ", applied " + std::to_string(n->sm().applied()) +
+         ", config " + describe(st.conf_state);
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------- time
@@ -336,7 +359,7 @@ void Cluster::shutdown_removed() {
 
 void Cluster::add_node(NodeId id) {
   if (has(id)) return;
-  auto n = std::make_unique<SimNode>(id, ConfState{});
+  auto n = std::make_unique<SimNode>(id, options_.joiners_know_bootstrap ? bootstrap_ : ConfState{});
   n->start(config_for(id));
   checker_.on_durable(id, n->storage().durable_hard_state());
   nodes_.emplace(id, std::move(n));

@@ -33,6 +33,9 @@ struct ClusterOptions {
   bool lose_unsynced_on_crash = true;   // a crash keeps a random prefix of the unsynced saves
   bool forget_vote_on_restart = false;  // a deliberate driver bug, for checker tests
   bool shutdown_removed = true;    // stop a node once its removal is applied anywhere
+  // A server added later starts from the cluster's bootstrap configuration (as etcd's
+  // --initial-cluster does); false starts it with an empty one, learning everything from the leader.
+  bool joiners_know_bootstrap = true;
   std::ostream* trace = nullptr;   // when set, every event is written here
 };
 
@@ -66,6 +69,8 @@ class Cluster {
   std::vector<NodeId> members() const;   // every node not removed, up or down
   std::vector<NodeId> up_nodes() const;
   NodeId leader() const;  // the up leader of the highest term, or kNone
+  // One line per node: role, term, log, commit, applied, configuration (for failure reports).
+  std::string describe_nodes() const;
   Network& net() { return net_; }
   Rng& rng() { return rng_; }
   Checker& checker() { return checker_; }
@@ -81,8 +86,8 @@ class Cluster {
   // Stops a node for good (it left the cluster, or never joined).
   void retire(NodeId id);
 
-  // --- Membership. add_node creates an empty server (no configuration) that will join once a
-  // leader replicates to it; change() proposes at `at`.
+  // --- Membership. add_node creates a server with an empty log that will join once a leader
+  // replicates to it (see ClusterOptions::joiners_know_bootstrap); change() proposes at `at`.
   void add_node(NodeId id);
   ProposeResult change(NodeId at, ConfChangeType type, NodeId target);
 
@@ -118,6 +123,7 @@ class Cluster {
   Network net_;
   Checker checker_;
   History history_;
+  ConfState bootstrap_;
   std::map<NodeId, std::unique_ptr<SimNode>> nodes_;
   std::set<NodeId> to_remove_;
   std::uint64_t now_ = 0;

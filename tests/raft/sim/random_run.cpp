@@ -74,6 +74,7 @@ class RandomRun {
     c.compact_every = std::vector<Index>{0, 5, 20, 100}[setup.below(4)];
     c.tick_probability = std::vector<double>{1.0, 0.95, 0.8}[setup.below(3)];
     c.forget_vote_on_restart = o.forget_vote_on_restart;
+    c.joiners_know_bootstrap = o.joiners_know_bootstrap;
     LinkFaults f;
     f.drop = std::vector<double>{0, 0.01, 0.05, 0.15}[setup.below(4)];
     f.duplicate = std::vector<double>{0, 0.02, 0.1}[setup.below(3)];
@@ -184,7 +185,7 @@ class RandomRun {
     std::vector<int> choices;
     if (c().members().size() < kMaxServers) choices.push_back(0);  // add a learner
     if (!cs.learners.empty()) choices.insert(choices.end(), {1, 1});  // promote
-    if (cs.voters.size() > 1) choices.push_back(2);  // remove a voter (maybe the leader)
+    if (cs.voters.size() > (o_.shrink_to_one ? 1U : 2U)) choices.push_back(2);  // remove a voter (maybe the leader)
     if (!cs.learners.empty()) choices.push_back(3);  // remove a learner
     if (choices.empty()) return;
     ProposeResult r = ProposeResult::kInvalid;
@@ -248,19 +249,27 @@ class RandomRun {
     std::uint64_t get = 0;
     NodeId put_at = kNone;
     NodeId get_at = kNone;
+    std::uint64_t put_since = 0;
+    std::uint64_t get_since = 0;
     History& h = c().history();
     auto answered = [&](std::uint64_t op) { return op != 0 && h.find(op)->answered(); };
-    auto lost = [&](std::uint64_t op, NodeId at, NodeId lead) {
-      return op == 0 || (!answered(op) && (at != lead || !h.waiting(op)));
+    // A request is retried when refused, when its node is no longer the leader, or when it waited
+    // too long (a leader that lost and regained leadership drops its pending reads).
+    auto lost = [&](std::uint64_t op, NodeId at, std::uint64_t since, NodeId lead) {
+      return op == 0 || (!answered(op) && (at != lead || !h.waiting(op) || c().now() - since > 200));
     };
     auto done = [&] { return answered(put) && answered(get); };
     while (c().ok() && c().now() - start < limit && !done()) {
       NodeId lead = c().leader();
-      if (lead != kNone && !answered(put) && lost(put, put_at, lead)) {
+      if (lead != kNone && !answered(put) && lost(put, put_at, put_since, lead)) {
+        if (put != 0) h.abandon(put);
         put_at = lead;
+        put_since = c().now();
         put = c().put(lead, "final");
-      } else if (lead != kNone && answered(put) && lost(get, get_at, lead)) {
+      } else if (lead != kNone && answered(put) && lost(get, get_at, get_since, lead)) {
+        if (get != 0) h.abandon(get);
         get_at = lead;
+        get_since = c().now();
         get = c().get(lead, "final");
       }
       c().step();
@@ -268,7 +277,7 @@ class RandomRun {
     if (!c().ok()) return;
     if (!done()) {
       c().fail("liveness: no leader committed a put and answered a get within " + std::to_string(limit) +
-               " fault-free steps (leader now n" + std::to_string(c().leader()) + ")");
+               " fault-free steps; nodes:" + c().describe_nodes());
       return;
     }
     NodeId lead = c().leader();
@@ -288,7 +297,7 @@ class RandomRun {
         if (c().has(id) && c().node(id).up())
           lag += " n" + std::to_string(id) + "=" + std::to_string(c().node(id).sm().applied());
       c().fail("liveness: members did not catch up to index " + std::to_string(target) + " within " +
-               std::to_string(limit) + " fault-free steps; applied:" + lag);
+               std::to_string(limit) + " fault-free steps; applied:" + lag + "; nodes:" + c().describe_nodes());
     }
   }
 

@@ -19,6 +19,9 @@ struct RandomRunOptions {
   int nodes = 0;             // 0: 3, 5 or 7, chosen by the seed
   FaultSwitches faults;      // deliberate core bugs, switched on in every node (checker tests)
   bool forget_vote_on_restart = false;  // a deliberate driver bug (checker tests)
+  bool joiners_know_bootstrap = true;  // see ClusterOptions
+  // Whether the nemesis may remove a voter from a two-voter configuration (2 -> 1).
+  bool shrink_to_one = false;
   bool liveness = true;      // after the faults, a leader must emerge and every member catch up
   std::ostream* trace = nullptr;
 };
