@@ -302,12 +302,10 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
     fail_corrupt(std::string("the format record: ") + codec::to_string(st));
   }
   if (format_.version != codec::kFormatVersion) {
-    throw StorageError("raft log in " + dir_ + " was written in format version " +
-                       std::to_string(format_.version) +
-                       ", which this build does not know (it reads "
-                       "version " +
-                       std::to_string(codec::kFormatVersion) +
-                       "); run a build that supports that version");
+    throw StorageError(
+        "raft log in " + dir_ + " was written in format version " +
+        std::to_string(format_.version) + ", which this build does not know (it reads version " +
+        std::to_string(codec::kFormatVersion) + "); run a build that supports that version");
   }
   if (auto st = codec::decode_hard_state(get_meta(codec::kHardStateKey, "hard state"), hard_state_);
       st != codec::DecodeStatus::kOk) {
@@ -339,8 +337,7 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
     }
     if (key_index <= snap_index) {
       fail_corrupt("entry " + std::to_string(key_index) +
-                   " is still stored but the snapshot covers "
-                   "entries up to " +
+                   " is still stored but the snapshot covers entries up to " +
                    std::to_string(snap_index));
     }
     if (key_index != expected) {
