@@ -94,6 +94,10 @@ Message make_vote(MessageType type, NodeId from, NodeId to, Term term, Index las
   return m;
 }
 
+std::string state_machine_image(const std::vector<std::pair<Index, std::string>>& applied) {
+  return encode_image(applied, ~Index{0});
+}
+
 ConfChange conf_change(ConfChangeType type, NodeId node) {
   ConfChange cc;
   cc.type = type;

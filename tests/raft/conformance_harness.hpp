@@ -61,6 +61,8 @@ Message make_append(NodeId from, NodeId to, Term term, Index prev_index, Term pr
                     std::vector<Entry> entries, Index commit);
 Message make_vote(MessageType type, NodeId from, NodeId to, Term term, Index last_index, Term last_term);
 ConfChange conf_change(ConfChangeType type, NodeId node);
+// The harness state machine's snapshot image: the applied (index, data) pairs.
+std::string state_machine_image(const std::vector<std::pair<Index, std::string>>& applied);
 
 class Network {
  public:
