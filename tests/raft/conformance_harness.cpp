@@ -127,6 +127,7 @@ Network::Network(const std::vector<NodeId>& voters, Options options, const std::
   cs.learners = learners;
   std::sort(cs.voters.begin(), cs.voters.end());
   std::sort(cs.learners.begin(), cs.learners.end());
+  bootstrap_ = cs;
   for (NodeId id : cs.voters) install(id, std::make_unique<MemoryStorage>(cs));
   for (NodeId id : cs.learners) install(id, std::make_unique<MemoryStorage>(cs));
 }
@@ -162,7 +163,7 @@ void Network::install(NodeId id, std::unique_ptr<MemoryStorage> storage, std::op
   mb.node = std::make_unique<Node>(mb.config, *mb.storage);
 }
 
-void Network::add_joining_node(NodeId id) { install(id, std::make_unique<MemoryStorage>()); }
+void Network::add_joining_node(NodeId id) { install(id, std::make_unique<MemoryStorage>(bootstrap_)); }
 
 Network::Member& Network::member(NodeId id) {
   auto it = members_.find(id);

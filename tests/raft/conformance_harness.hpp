@@ -78,8 +78,10 @@ class Network {
 
   // (Re)creates node `id` over `storage`, with `config` or the network's options.
   void install(NodeId id, std::unique_ptr<MemoryStorage> storage, std::optional<Config> config = {});
-  // A node joining later: empty storage and configuration; it learns both from the leader.
+  // A node joining later: an empty log over the network's bootstrap configuration (as etcd's
+  // --initial-cluster, and the simulator, start joiners); it learns the rest from the leader.
   void add_joining_node(NodeId id);
+  const ConfState& bootstrap() const { return bootstrap_; }
 
   Node& node(NodeId id);
   MemoryStorage& storage(NodeId id);
@@ -174,6 +176,7 @@ class Network {
   void restore_state_machine(Member& mb, const Snapshot& s);
 
   Options options_;
+  ConfState bootstrap_;
   std::map<NodeId, Member> members_;
   std::deque<Message> queue_;
   std::vector<Message> held_;
