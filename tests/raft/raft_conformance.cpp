@@ -33,7 +33,7 @@ bool& table_mode() {
 struct Row {
   std::string scenario;
   std::string rule;
-  bool passed;
+  std::string result;  // pass, FAIL, or xfail (a [!mayfail] scenario that failed)
 };
 
 // Collects one row per test case and prints the table when asked to.
@@ -44,15 +44,19 @@ class TableListener : public Catch::TestEventListenerBase {
   void testCaseEnded(Catch::TestCaseStats const& stats) override {
     const Catch::TestCaseInfo& info = stats.testInfo;
     std::string rule;
+    bool may_fail = false;
     for (const std::string& tag : info.tags) {
-      if (tag == "conformance" || tag == "sim" || tag == "checker" || tag == "random" || tag.empty() || tag[0] == '.')
+      may_fail = may_fail || tag == "!mayfail" || tag == "!shouldfail";
+      if (tag == "conformance" || tag == "sim" || tag == "checker" || tag == "random" || tag.empty() || tag[0] == '.' ||
+          tag[0] == '!')
         continue;
       rule += (rule.empty() ? "" : " ") + ("§" + tag);
     }
     std::string desc = info.description;
     while (!desc.empty() && desc.front() == ' ') desc.erase(desc.begin());
     if (!desc.empty()) rule += (rule.empty() ? "" : ": ") + desc;
-    rows_.push_back(Row{info.name, rule, stats.totals.assertions.allOk() && stats.totals.testCases.failed == 0});
+    bool ok = stats.totals.assertions.allOk() && stats.totals.testCases.failed == 0;
+    rows_.push_back(Row{info.name, rule, ok ? "pass" : may_fail ? "xfail" : "FAIL"});
   }
 
   void testRunEnded(Catch::TestRunStats const& /*stats*/) override {
@@ -68,9 +72,8 @@ class TableListener : public Catch::TestEventListenerBase {
     std::cout << "|" << std::string(w1 + 2, '-') << "|" << std::string(w2 + 2, '-') << "|--------|\n";
     std::size_t passed = 0;
     for (const Row& r : rows_) {
-      passed += r.passed ? 1 : 0;
-      std::cout << "| " << pad(r.scenario, w1) << " | " << pad(r.rule, w2) << " | " << (r.passed ? "pass  " : "FAIL  ")
-                << " |\n";
+      passed += r.result == "pass" ? 1 : 0;
+      std::cout << "| " << pad(r.scenario, w1) << " | " << pad(r.rule, w2) << " | " << pad(r.result, 6) << " |\n";
     }
     std::cout << "\n" << passed << " of " << rows_.size() << " scenarios passed\n";
   }
