@@ -127,7 +127,6 @@ etcdserverpb::RangeResponse KvStore::range_unchecked(const RangeRequest& r) cons
     if (r.count_only()) continue;
     mvccpb::KeyValue kv = to_kv(it->first, *rec);
     if (!passes_filters(r, kv)) continue;
-    if (r.keys_only()) kv.clear_value();
     found.push_back(std::move(kv));
   }
   resp.set_count(count);
@@ -150,7 +149,10 @@ etcdserverpb::RangeResponse KvStore::range_unchecked(const RangeRequest& r) cons
     found.resize(static_cast<std::size_t>(r.limit()));
     resp.set_more(true);
   }
-  for (auto& kv : found) *resp.add_kvs() = std::move(kv);
+  for (auto& kv : found) {
+    if (r.keys_only()) kv.clear_value();  // after sorting: a sort by value uses the values
+    *resp.add_kvs() = std::move(kv);
+  }
   return resp;
 }
 
@@ -279,12 +281,6 @@ bool KvStore::compares_hold(
   static const mvccpb::KeyValue kAbsent;
   for (const auto& c : cmps) {
     const KeyRange kr(c.key(), c.range_end());
-    if (kr.is_single()) {
-      auto it = keys_.find(c.key());
-      const Record* rec = it == keys_.end() ? nullptr : live_latest(it->second);
-      if (!compare_holds(c, rec != nullptr ? to_kv(c.key(), *rec) : kAbsent)) return false;
-      continue;
-    }
     bool any = false;
     for (auto it = keys_.lower_bound(kr.begin()); !kr.empty() && it != keys_.end(); ++it) {
       if (kr.past_end(it->first)) break;
@@ -293,7 +289,8 @@ bool KvStore::compares_hold(
       any = true;
       if (!compare_holds(c, to_kv(it->first, *rec))) return false;
     }
-    // No key in the range: a value compare fails, the others compare against zero.
+    // No such key: a value compare always fails (a missing value is not an empty one); the
+    // others compare against zero (version 0, revisions 0, lease 0).
     if (!any) {
       if (c.target() == etcdserverpb::Compare::VALUE) return false;
       if (!compare_holds(c, kAbsent)) return false;

@@ -119,7 +119,7 @@ class KvStore {
   LeaseAttachments* leases_;
   std::map<std::string, History, std::less<>> keys_;
   std::deque<EventRef> events_;  // every retained write in revision order
-  std::int64_t revision_ = 0;
+  std::int64_t revision_ = 1;  // like etcd, an empty store is at revision 1
   std::int64_t compact_revision_ = 0;
   std::size_t live_keys_ = 0;
   std::size_t stored_bytes_ = 0;
