@@ -49,7 +49,7 @@ TEST_CASE("a fresh node starts as a follower and waits a full election timeout",
   for (NodeId id : {1, 2, 3}) CHECK(net.role(id) == Role::kFollower);
 }
 
-TEST_CASE("the election timeout is randomized within [election_tick, 2*election_tick)",
+TEST_CASE("the election timeout is randomized between election_tick and twice election_tick",
           "[conformance][5.2] election timeouts are chosen randomly from a fixed interval") {
   // Followers: a different seed per round.
   std::set<int> follower_timeouts;
