@@ -69,7 +69,7 @@ std::optional<RpcError> run_call(EndpointSet& set, const CallSpec& spec, const C
 
       auto before = settle(*conn.channel, now + share);
       if (before != GRPC_CHANNEL_READY && before != GRPC_CHANNEL_TRANSIENT_FAILURE) {
-        record(grpc::StatusCode::UNAVAILABLE, "connect to " + conn.name + " timed out", conn.name, false);
+        record(grpc::StatusCode::UNAVAILABLE, "connect timed out: " + conn.name, conn.name, false);
         log_debug("dcs-client", "{} via {}: connect timed out", spec.what, conn.name);
         set.mark_bad(order[k]);
         continue;
