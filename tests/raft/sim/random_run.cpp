@@ -23,6 +23,7 @@ struct Nemesis {
   double restart = 0.03;    // per down node and step
   double transfer = 0.003;
   double membership = 0.004;
+  double forget_leader = 0.05;  // per step while partitioned
 };
 
 struct Client {
@@ -64,8 +65,8 @@ class RandomRun {
     c.seed = o.seed;
     c.trace = o.trace;
     c.voters = o.nodes > 0 ? o.nodes : std::vector<int>{3, 5, 7}[setup.below(3)];
-    c.config.election_tick = 10;
-    c.config.heartbeat_tick = 1;
+    c.config.heartbeat_tick = setup.chance(0.7) ? 1 : 2;
+    c.config.election_tick = std::vector<int>{10, 10, 15, 20}[setup.below(4)];
     c.config.pre_vote = setup.chance(0.8);
     c.config.check_quorum = setup.chance(0.8);
     c.config.max_size_per_msg = std::vector<std::uint64_t>{1 << 20, 256, 1}[setup.below(3)];
@@ -89,7 +90,8 @@ class RandomRun {
     n_.membership *= intensity;
     clients_.resize(static_cast<std::size_t>(setup.range(1, 4)));
     op_rate_ = std::vector<double>{0.1, 0.3, 0.6}[setup.below(3)];
-    setup_ = std::to_string(c.voters) + " nodes, pre_vote=" + (c.config.pre_vote ? "on" : "off") +
+    setup_ = std::to_string(c.voters) + " nodes, election/heartbeat ticks " + std::to_string(c.config.election_tick) +
+             "/" + std::to_string(c.config.heartbeat_tick) + ", pre_vote=" + (c.config.pre_vote ? "on" : "off") +
              " check_quorum=" + (c.config.check_quorum ? "on" : "off") +
              " max_size_per_msg=" + std::to_string(c.config.max_size_per_msg) +
              " max_inflight=" + std::to_string(c.config.max_inflight_msgs) +
@@ -127,6 +129,16 @@ class RandomRun {
     }
     for (NodeId id : all)
       if (!c().node(id).up() && rng.chance(n_.restart)) c().restart(id);
+    // A driver that sees its leader's connection drop tells its core to forget the leader.
+    if (c().net().partitioned() && rng.chance(n_.forget_leader)) {
+      for (NodeId id : up_members()) {
+        Node& core = c().node(id).core();
+        if (core.role() == Role::kFollower && core.leader() != kNone && c().net().blocked(core.leader(), id)) {
+          core.forget_leader();
+          break;
+        }
+      }
+    }
 
     NodeId lead = c().leader();
     if (lead == kNone) return;
