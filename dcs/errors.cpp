@@ -10,8 +10,12 @@ Error make(ErrorCode code, std::string message) { return Error{code, std::move(m
 
 Error empty_key() { return make(ErrorCode::kInvalidArgument, "etcdserver: key is not provided"); }
 Error key_not_found() { return make(ErrorCode::kInvalidArgument, "etcdserver: key not found"); }
-Error value_provided() { return make(ErrorCode::kInvalidArgument, "etcdserver: value is provided"); }
-Error lease_provided() { return make(ErrorCode::kInvalidArgument, "etcdserver: lease is provided"); }
+Error value_provided() {
+  return make(ErrorCode::kInvalidArgument, "etcdserver: value is provided");
+}
+Error lease_provided() {
+  return make(ErrorCode::kInvalidArgument, "etcdserver: lease is provided");
+}
 Error too_many_ops() {
   return make(ErrorCode::kInvalidArgument, "etcdserver: too many operations in txn request");
 }
@@ -27,9 +31,15 @@ Error future_revision() {
 Error request_too_large() {
   return make(ErrorCode::kInvalidArgument, "etcdserver: request is too large");
 }
-Error lease_not_found() { return make(ErrorCode::kNotFound, "etcdserver: requested lease not found"); }
-Error lease_exists() { return make(ErrorCode::kFailedPrecondition, "etcdserver: lease already exists"); }
-Error lease_ttl_too_large() { return make(ErrorCode::kOutOfRange, "etcdserver: too large lease TTL"); }
+Error lease_not_found() {
+  return make(ErrorCode::kNotFound, "etcdserver: requested lease not found");
+}
+Error lease_exists() {
+  return make(ErrorCode::kFailedPrecondition, "etcdserver: lease already exists");
+}
+Error lease_ttl_too_large() {
+  return make(ErrorCode::kOutOfRange, "etcdserver: too large lease TTL");
+}
 Error member_exists() {
   return make(ErrorCode::kFailedPrecondition, "etcdserver: member ID already exist");
 }
@@ -42,14 +52,14 @@ Error member_not_learner() {
 }
 
 Error key_too_large(std::size_t size, std::size_t limit) {
-  return make(ErrorCode::kInvalidArgument,
-              "hadcs: key is too large: " + std::to_string(size) + " bytes, the limit is " +
-                  std::to_string(limit) + " (max key bytes)");
+  return make(ErrorCode::kInvalidArgument, "hadcs: key is too large: " + std::to_string(size) +
+                                               " bytes, the limit is " + std::to_string(limit) +
+                                               " (max key bytes)");
 }
 Error value_too_large(std::size_t size, std::size_t limit) {
-  return make(ErrorCode::kInvalidArgument,
-              "hadcs: value is too large: " + std::to_string(size) + " bytes, the limit is " +
-                  std::to_string(limit) + " (max value bytes)");
+  return make(ErrorCode::kInvalidArgument, "hadcs: value is too large: " + std::to_string(size) +
+                                               " bytes, the limit is " + std::to_string(limit) +
+                                               " (max value bytes)");
 }
 Error lease_ttl_too_small(std::int64_t ttl, std::int64_t min_ttl) {
   return make(ErrorCode::kOutOfRange,

@@ -43,8 +43,8 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -91,22 +91,22 @@ class [[nodiscard]] Status {
 // typed errors by exact message, so they must not change.
 namespace errors {
 
-Error empty_key();                                 // etcd
-Error key_not_found();                             // etcd (ignore_value/ignore_lease on a missing key)
-Error value_provided();                            // etcd
-Error lease_provided();                            // etcd
-Error too_many_ops();                              // etcd
-Error duplicate_key();                             // etcd
-Error compacted();                                 // etcd
-Error future_revision();                           // etcd
-Error request_too_large();                         // etcd
-Error lease_not_found();                           // etcd
-Error lease_exists();                              // etcd
-Error lease_ttl_too_large();                       // etcd
-Error member_exists();                             // etcd
-Error peer_url_exists();                           // etcd
-Error member_not_found();                          // etcd
-Error member_not_learner();                        // etcd
+Error empty_key();            // etcd
+Error key_not_found();        // etcd (ignore_value/ignore_lease on a missing key)
+Error value_provided();       // etcd
+Error lease_provided();       // etcd
+Error too_many_ops();         // etcd
+Error duplicate_key();        // etcd
+Error compacted();            // etcd
+Error future_revision();      // etcd
+Error request_too_large();    // etcd
+Error lease_not_found();      // etcd
+Error lease_exists();         // etcd
+Error lease_ttl_too_large();  // etcd
+Error member_exists();        // etcd
+Error peer_url_exists();      // etcd
+Error member_not_found();     // etcd
+Error member_not_learner();   // etcd
 Error key_too_large(std::size_t size, std::size_t limit);
 Error value_too_large(std::size_t size, std::size_t limit);
 Error lease_ttl_too_small(std::int64_t ttl, std::int64_t min_ttl);

@@ -13,19 +13,15 @@ namespace {
 using etcdserverpb::RangeRequest;
 
 // The value a range sorts by, compared for one target.
-int compare_by(RangeRequest::SortTarget target, const mvccpb::KeyValue& a, const mvccpb::KeyValue& b) {
+int compare_by(RangeRequest::SortTarget target, const mvccpb::KeyValue& a,
+               const mvccpb::KeyValue& b) {
   auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
   switch (target) {
-    case RangeRequest::VERSION:
-      return cmp(a.version(), b.version());
-    case RangeRequest::CREATE:
-      return cmp(a.create_revision(), b.create_revision());
-    case RangeRequest::MOD:
-      return cmp(a.mod_revision(), b.mod_revision());
-    case RangeRequest::VALUE:
-      return cmp(a.value(), b.value());
-    default:
-      return cmp(a.key(), b.key());
+    case RangeRequest::VERSION: return cmp(a.version(), b.version());
+    case RangeRequest::CREATE: return cmp(a.create_revision(), b.create_revision());
+    case RangeRequest::MOD: return cmp(a.mod_revision(), b.mod_revision());
+    case RangeRequest::VALUE: return cmp(a.value(), b.value());
+    default: return cmp(a.key(), b.key());
   }
 }
 
@@ -133,8 +129,10 @@ etcdserverpb::RangeResponse KvStore::range_unchecked(const RangeRequest& r) cons
   if (r.count_only()) return resp;
 
   auto order = r.sort_order();
-  if (order == RangeRequest::NONE && r.sort_target() != RangeRequest::KEY) order = RangeRequest::ASCEND;
-  if (order != RangeRequest::NONE && !(order == RangeRequest::ASCEND && r.sort_target() == RangeRequest::KEY)) {
+  if (order == RangeRequest::NONE && r.sort_target() != RangeRequest::KEY)
+    order = RangeRequest::ASCEND;
+  if (order != RangeRequest::NONE &&
+      !(order == RangeRequest::ASCEND && r.sort_target() == RangeRequest::KEY)) {
     const auto target = r.sort_target();
     if (order == RangeRequest::DESCEND)
       std::stable_sort(found.begin(), found.end(), [target](const auto& a, const auto& b) {
@@ -314,8 +312,7 @@ Status KvStore::check_ops_state(
         if (auto s = check_ops_state(op.request_txn().success()); !s) return s;
         if (auto s = check_ops_state(op.request_txn().failure()); !s) return s;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return {};
@@ -353,8 +350,7 @@ void KvStore::txn_unchecked(WriteCtx& ctx, const etcdserverpb::TxnRequest& r,
       case etcdserverpb::RequestOp::kRequestTxn:
         txn_unchecked(ctx, op.request_txn(), *out->mutable_response_txn());
         break;
-      default:
-        break;
+      default: break;
     }
   }
 }
@@ -372,11 +368,8 @@ void KvStore::stamp_headers(etcdserverpb::TxnResponse& resp) const {
       case etcdserverpb::ResponseOp::kResponseDeleteRange:
         op.mutable_response_delete_range()->mutable_header()->set_revision(revision_);
         break;
-      case etcdserverpb::ResponseOp::kResponseTxn:
-        stamp_headers(*op.mutable_response_txn());
-        break;
-      default:
-        break;
+      case etcdserverpb::ResponseOp::kResponseTxn: stamp_headers(*op.mutable_response_txn()); break;
+      default: break;
     }
   }
 }
@@ -390,8 +383,9 @@ Result<etcdserverpb::CompactionResponse> KvStore::compact(std::int64_t rev) {
   for (auto it = keys_.begin(); it != keys_.end();) {
     History& h = it->second;
     // Keep the newest record at or before rev (the state at rev) and everything after it.
-    auto first_after = std::upper_bound(h.begin(), h.end(), rev,
-                                        [](std::int64_t r, const Record& rec) { return r < rec.rev.main; });
+    auto first_after =
+        std::upper_bound(h.begin(), h.end(), rev,
+                         [](std::int64_t r, const Record& rec) { return r < rec.rev.main; });
     auto keep = first_after == h.begin() ? h.begin() : std::prev(first_after);
     // A deletion before rev leaves nothing to read at rev; one at rev is still an event.
     if (keep != first_after && keep->tombstone && keep->rev.main < rev) keep = first_after;
@@ -508,7 +502,8 @@ Status KvStore::load(const dcspb::StateMachineSnapshot& in) {
   stored_bytes_ = bytes;
   if (leases_ != nullptr)
     for (const auto& [key, h] : keys_)
-      if (const Record* r = live_latest(h); r != nullptr && r->lease != 0) leases_->attach(r->lease, key);
+      if (const Record* r = live_latest(h); r != nullptr && r->lease != 0)
+        leases_->attach(r->lease, key);
   return {};
 }
 

@@ -103,7 +103,8 @@ class KvStore {
   Status check_read_revision(std::int64_t rev) const;
   etcdserverpb::RangeResponse range_unchecked(const etcdserverpb::RangeRequest& r) const;
   Status check_put_state(const etcdserverpb::PutRequest& r) const;
-  Status check_ops_state(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops) const;
+  Status check_ops_state(
+      const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops) const;
   bool compares_hold(const google::protobuf::RepeatedPtrField<etcdserverpb::Compare>& cmps) const;
 
   WriteCtx begin_write(Events& events) const { return WriteCtx{revision_ + 1, 0, &events}; }
@@ -119,7 +120,7 @@ class KvStore {
   LeaseAttachments* leases_;
   std::map<std::string, History, std::less<>> keys_;
   std::deque<EventRef> events_;  // every retained write in revision order
-  std::int64_t revision_ = 1;  // like etcd, an empty store is at revision 1
+  std::int64_t revision_ = 1;    // like etcd, an empty store is at revision 1
   std::int64_t compact_revision_ = 0;
   std::size_t live_keys_ = 0;
   std::size_t stored_bytes_ = 0;

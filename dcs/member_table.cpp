@@ -31,7 +31,8 @@ Status MemberTable::check_remove(std::uint64_t id) const {
   return {};
 }
 
-Status MemberTable::check_update(std::uint64_t id, const std::vector<std::string>& peer_urls) const {
+Status MemberTable::check_update(std::uint64_t id,
+                                 const std::vector<std::string>& peer_urls) const {
   if (members_.count(id) == 0) return errors::member_not_found();
   for (const auto& u : peer_urls)
     if (peer_url_taken(u, id)) return errors::peer_url_exists();
@@ -97,7 +98,8 @@ Status MemberTable::load(const dcspb::StateMachineSnapshot& in) {
   std::map<std::uint64_t, dcspb::MemberRecord> members;
   for (const auto& m : in.members()) {
     if (m.id() == 0) return errors::malformed("snapshot member with id 0");
-    if (!members.emplace(m.id(), m).second) return errors::malformed("snapshot member listed twice");
+    if (!members.emplace(m.id(), m).second)
+      return errors::malformed("snapshot member listed twice");
   }
   members_ = std::move(members);
   return {};

@@ -33,7 +33,8 @@ namespace {
 
 Status check_key(const std::string& key, const Limits& limits) {
   if (key.empty()) return errors::empty_key();
-  if (key.size() > limits.max_key_bytes) return errors::key_too_large(key.size(), limits.max_key_bytes);
+  if (key.size() > limits.max_key_bytes)
+    return errors::key_too_large(key.size(), limits.max_key_bytes);
   return {};
 }
 
@@ -68,18 +69,14 @@ Status check_ops(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestO
       case etcdserverpb::RequestOp::kRequestRange:
         s = check_range(op.request_range(), limits);
         break;
-      case etcdserverpb::RequestOp::kRequestPut:
-        s = check_put(op.request_put(), limits);
-        break;
+      case etcdserverpb::RequestOp::kRequestPut: s = check_put(op.request_put(), limits); break;
       case etcdserverpb::RequestOp::kRequestDeleteRange:
         s = check_delete_range(op.request_delete_range(), limits);
         break;
       case etcdserverpb::RequestOp::kRequestTxn:
         s = check_txn_body(op.request_txn(), limits);
         break;
-      default:
-        s = errors::malformed("a txn operation is empty");
-        break;
+      default: s = errors::malformed("a txn operation is empty"); break;
     }
     if (!s) return s;
   }
@@ -116,7 +113,8 @@ Status check_txn(const etcdserverpb::TxnRequest& r, const Limits& limits) {
 
 Status check_lease_grant(const etcdserverpb::LeaseGrantRequest& r, const Limits& limits) {
   if (r.ttl() > limits.max_lease_ttl) return errors::lease_ttl_too_large();
-  if (r.ttl() < limits.min_lease_ttl) return errors::lease_ttl_too_small(r.ttl(), limits.min_lease_ttl);
+  if (r.ttl() < limits.min_lease_ttl)
+    return errors::lease_ttl_too_small(r.ttl(), limits.min_lease_ttl);
   return {};
 }
 

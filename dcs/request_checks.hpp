@@ -17,9 +17,9 @@ struct Limits {
   std::size_t max_key_bytes = 64 * 1024;
   std::size_t max_value_bytes = 1536 * 1024;
   std::size_t max_request_bytes = 1536 * 1024 + 512;  // etcd's default, whole encoded request
-  int max_txn_ops = 128;                               // per compare/success/failure list
-  std::int64_t min_lease_ttl = 2;                      // seconds
-  std::int64_t max_lease_ttl = 9'000'000'000;          // seconds (etcd's bound)
+  int max_txn_ops = 128;                              // per compare/success/failure list
+  std::int64_t min_lease_ttl = 2;                     // seconds
+  std::int64_t max_lease_ttl = 9'000'000'000;         // seconds (etcd's bound)
 
   // No size, count or TTL limits: only what every member agrees on regardless of its config.
   static Limits structural_only();

@@ -64,26 +64,34 @@ void StateMachine::apply_request(std::uint64_t index, const dcspb::InternalReque
   switch (req.request_case()) {
     case R::kPut: {
       auto r = kv_.put(req.put(), out.events);
-      if (r) out.response = std::move(r).value();
-      else out.status = r.error();
+      if (r)
+        out.response = std::move(r).value();
+      else
+        out.status = r.error();
       break;
     }
     case R::kDeleteRange: {
       auto r = kv_.delete_range(req.delete_range(), out.events);
-      if (r) out.response = std::move(r).value();
-      else out.status = r.error();
+      if (r)
+        out.response = std::move(r).value();
+      else
+        out.status = r.error();
       break;
     }
     case R::kTxn: {
       auto r = kv_.txn(req.txn(), out.events);
-      if (r) out.response = std::move(r).value();
-      else out.status = r.error();
+      if (r)
+        out.response = std::move(r).value();
+      else
+        out.status = r.error();
       break;
     }
     case R::kCompaction: {
       auto r = kv_.compact(req.compaction().revision());
-      if (r) out.response = std::move(r).value();
-      else out.status = r.error();
+      if (r)
+        out.response = std::move(r).value();
+      else
+        out.status = r.error();
       break;
     }
     case R::kLeaseGrant: {
@@ -103,12 +111,8 @@ void StateMachine::apply_request(std::uint64_t index, const dcspb::InternalReque
       out.granted_ttl = g.ttl();
       break;
     }
-    case R::kLeaseRevoke:
-      revoke_lease(req.lease_revoke().id(), false, out);
-      break;
-    case R::kLeaseExpire:
-      revoke_lease(req.lease_expire().id(), true, out);
-      break;
+    case R::kLeaseRevoke: revoke_lease(req.lease_revoke().id(), false, out); break;
+    case R::kLeaseExpire: revoke_lease(req.lease_expire().id(), true, out); break;
     case R::kMemberAttributes:
       members_.set_attributes(req.member_attributes());
       out.response = with_members<etcdserverpb::MemberUpdateResponse>(members_, kv_.revision());
@@ -124,8 +128,7 @@ void StateMachine::apply_request(std::uint64_t index, const dcspb::InternalReque
       out.response = with_members<etcdserverpb::MemberUpdateResponse>(members_, kv_.revision());
       break;
     }
-    case R::REQUEST_NOT_SET:
-      break;  // a new leader's empty entry
+    case R::REQUEST_NOT_SET: break;  // a new leader's empty entry
   }
 }
 
@@ -133,8 +136,10 @@ void StateMachine::revoke_lease(std::int64_t id, bool expiry, ApplyResult& out) 
   auto keys = leases_.revoke(id);
   if (!keys) {
     // An expiry can race with a client's revoke of the same lease: then it has nothing to do.
-    if (!expiry) out.status = keys.error();
-    else out.response = etcdserverpb::LeaseRevokeResponse{};
+    if (!expiry)
+      out.status = keys.error();
+    else
+      out.response = etcdserverpb::LeaseRevokeResponse{};
   } else {
     kv_.delete_keys(keys.value(), out.events);
     out.removed_lease = id;
@@ -156,7 +161,8 @@ ApplyResult StateMachine::apply_conf_change(std::uint64_t index, const raft::Con
   const std::int64_t rev = kv_.revision();
   switch (cc.type) {
     case raft::ConfChangeType::kAddVoter:
-      if (const auto* existing = members_.find(cc.node); existing != nullptr && existing->is_learner()) {
+      if (const auto* existing = members_.find(cc.node);
+          existing != nullptr && existing->is_learner()) {
         members_.promote(cc.node);
         out.response = with_members<etcdserverpb::MemberPromoteResponse>(members_, rev);
         break;
@@ -243,7 +249,8 @@ Status StateMachine::restore(std::string_view bytes) {
   dcspb::StateMachineSnapshot snap;
   if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return errors::malformed("snapshot does not decode");
-  if (snap.format() != 1) return errors::malformed("unknown snapshot format " + std::to_string(snap.format()));
+  if (snap.format() != 1)
+    return errors::malformed("unknown snapshot format " + std::to_string(snap.format()));
   // Load into fresh parts first so that a bad snapshot changes nothing.
   LeaseStore leases;
   if (auto s = leases.load(snap); !s) return s;

@@ -41,11 +41,10 @@ bool collect(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& 
 // The writes of one op (for a nested txn: both branches, each checked on its own).
 bool op_writes(const etcdserverpb::RequestOp& op, Writes& w) {
   switch (op.request_case()) {
-    case etcdserverpb::RequestOp::kRequestPut:
-      w.puts.insert(op.request_put().key());
-      return true;
+    case etcdserverpb::RequestOp::kRequestPut: w.puts.insert(op.request_put().key()); return true;
     case etcdserverpb::RequestOp::kRequestDeleteRange:
-      w.deletes.emplace_back(op.request_delete_range().key(), op.request_delete_range().range_end());
+      w.deletes.emplace_back(op.request_delete_range().key(),
+                             op.request_delete_range().range_end());
       return true;
     case etcdserverpb::RequestOp::kRequestTxn: {
       Writes then_w, else_w;
@@ -55,8 +54,7 @@ bool op_writes(const etcdserverpb::RequestOp& op, Writes& w) {
       merge(w, else_w);
       return true;
     }
-    default:
-      return true;
+    default: return true;
   }
 }
 

@@ -33,17 +33,12 @@ void WatchHub::notify(StreamId id, const Stream& s, std::size_t before) {
 
 void WatchHub::handle(StreamId stream, const etcdserverpb::WatchRequest& req) {
   switch (req.request_union_case()) {
-    case etcdserverpb::WatchRequest::kCreateRequest:
-      create(stream, req.create_request());
-      break;
+    case etcdserverpb::WatchRequest::kCreateRequest: create(stream, req.create_request()); break;
     case etcdserverpb::WatchRequest::kCancelRequest:
       cancel(stream, req.cancel_request().watch_id());
       break;
-    case etcdserverpb::WatchRequest::kProgressRequest:
-      request_progress(stream);
-      break;
-    default:
-      break;
+    case etcdserverpb::WatchRequest::kProgressRequest: request_progress(stream); break;
+    default: break;
   }
 }
 

@@ -48,7 +48,8 @@ void check_message(const std::string& full_name, const std::vector<F>& fields) {
   }
 }
 
-void check_enum(const std::string& full_name, const std::vector<std::pair<const char*, int>>& values) {
+void check_enum(const std::string& full_name,
+                const std::vector<std::pair<const char*, int>>& values) {
   INFO(full_name);
   const auto* e = DescriptorPool::generated_pool()->FindEnumTypeByName(full_name);
   REQUIRE(e != nullptr);
@@ -144,10 +145,9 @@ TEST_CASE("KV messages") {
   check_enum("etcdserverpb.RangeRequest.SortOrder", {{"NONE", 0}, {"ASCEND", 1}, {"DESCEND", 2}});
   check_enum("etcdserverpb.RangeRequest.SortTarget",
              {{"KEY", 0}, {"VERSION", 1}, {"CREATE", 2}, {"MOD", 3}, {"VALUE", 4}});
-  check_message("etcdserverpb.RangeResponse", {{"header", 1, kMsg},
-                                               {"kvs", 2, kMsg, true},
-                                               {"more", 3, kBool},
-                                               {"count", 4, kI64}});
+  check_message(
+      "etcdserverpb.RangeResponse",
+      {{"header", 1, kMsg}, {"kvs", 2, kMsg, true}, {"more", 3, kBool}, {"count", 4, kI64}});
   check_message("etcdserverpb.PutRequest", {{"key", 1, kBytes},
                                             {"value", 2, kBytes},
                                             {"lease", 3, kI64},
@@ -180,9 +180,9 @@ TEST_CASE("KV messages") {
              {{"EQUAL", 0}, {"GREATER", 1}, {"LESS", 2}, {"NOT_EQUAL", 3}});
   check_enum("etcdserverpb.Compare.CompareTarget",
              {{"VERSION", 0}, {"CREATE", 1}, {"MOD", 2}, {"VALUE", 3}, {"LEASE", 4}});
-  check_message("etcdserverpb.TxnRequest", {{"compare", 1, kMsg, true},
-                                            {"success", 2, kMsg, true},
-                                            {"failure", 3, kMsg, true}});
+  check_message(
+      "etcdserverpb.TxnRequest",
+      {{"compare", 1, kMsg, true}, {"success", 2, kMsg, true}, {"failure", 3, kMsg, true}});
   check_message("etcdserverpb.TxnResponse",
                 {{"header", 1, kMsg}, {"succeeded", 2, kBool}, {"responses", 3, kMsg, true}});
   check_message("etcdserverpb.CompactionRequest", {{"revision", 1, kI64}, {"physical", 2, kBool}});
@@ -190,9 +190,9 @@ TEST_CASE("KV messages") {
 }
 
 TEST_CASE("Watch messages") {
-  check_message("etcdserverpb.WatchRequest", {{"create_request", 1, kMsg},
-                                              {"cancel_request", 2, kMsg},
-                                              {"progress_request", 3, kMsg}});
+  check_message(
+      "etcdserverpb.WatchRequest",
+      {{"create_request", 1, kMsg}, {"cancel_request", 2, kMsg}, {"progress_request", 3, kMsg}});
   check_message("etcdserverpb.WatchCreateRequest", {{"key", 1, kBytes},
                                                     {"range_end", 2, kBytes},
                                                     {"start_revision", 3, kI64},
@@ -231,7 +231,8 @@ TEST_CASE("Lease messages") {
                                                          {"keys", 5, kBytes, true}});
   check_message("etcdserverpb.LeaseLeasesRequest", {});
   check_message("etcdserverpb.LeaseStatus", {{"ID", 1, kI64}});
-  check_message("etcdserverpb.LeaseLeasesResponse", {{"header", 1, kMsg}, {"leases", 2, kMsg, true}});
+  check_message("etcdserverpb.LeaseLeasesResponse",
+                {{"header", 1, kMsg}, {"leases", 2, kMsg, true}});
 }
 
 TEST_CASE("Cluster messages") {
@@ -240,24 +241,30 @@ TEST_CASE("Cluster messages") {
                                         {"peerURLs", 3, kStr, true},
                                         {"clientURLs", 4, kStr, true},
                                         {"isLearner", 5, kBool}});
-  check_message("etcdserverpb.MemberAddRequest", {{"peerURLs", 1, kStr, true}, {"isLearner", 2, kBool}});
+  check_message("etcdserverpb.MemberAddRequest",
+                {{"peerURLs", 1, kStr, true}, {"isLearner", 2, kBool}});
   check_message("etcdserverpb.MemberAddResponse",
                 {{"header", 1, kMsg}, {"member", 2, kMsg}, {"members", 3, kMsg, true}});
   check_message("etcdserverpb.MemberRemoveRequest", {{"ID", 1, kU64}});
-  check_message("etcdserverpb.MemberRemoveResponse", {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
+  check_message("etcdserverpb.MemberRemoveResponse",
+                {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
   check_message("etcdserverpb.MemberUpdateRequest", {{"ID", 1, kU64}, {"peerURLs", 2, kStr, true}});
-  check_message("etcdserverpb.MemberUpdateResponse", {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
+  check_message("etcdserverpb.MemberUpdateResponse",
+                {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
   check_message("etcdserverpb.MemberListRequest", {{"linearizable", 1, kBool}});
-  check_message("etcdserverpb.MemberListResponse", {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
+  check_message("etcdserverpb.MemberListResponse",
+                {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
   check_message("etcdserverpb.MemberPromoteRequest", {{"ID", 1, kU64}});
-  check_message("etcdserverpb.MemberPromoteResponse", {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
+  check_message("etcdserverpb.MemberPromoteResponse",
+                {{"header", 1, kMsg}, {"members", 2, kMsg, true}});
 }
 
 TEST_CASE("Maintenance messages") {
   check_enum("etcdserverpb.AlarmType", {{"NONE", 0}, {"NOSPACE", 1}, {"CORRUPT", 2}});
   check_message("etcdserverpb.AlarmRequest",
                 {{"action", 1, kEnum}, {"memberID", 2, kU64}, {"alarm", 3, kEnum}});
-  check_enum("etcdserverpb.AlarmRequest.AlarmAction", {{"GET", 0}, {"ACTIVATE", 1}, {"DEACTIVATE", 2}});
+  check_enum("etcdserverpb.AlarmRequest.AlarmAction",
+             {{"GET", 0}, {"ACTIVATE", 1}, {"DEACTIVATE", 2}});
   check_message("etcdserverpb.AlarmMember", {{"memberID", 1, kU64}, {"alarm", 2, kEnum}});
   check_message("etcdserverpb.AlarmResponse", {{"header", 1, kMsg}, {"alarms", 2, kMsg, true}});
   check_message("etcdserverpb.StatusResponse", {{"header", 1, kMsg},

@@ -180,7 +180,8 @@ std::optional<std::string> model_op_errors(
       const auto& p = op.request_put();
       if ((p.ignore_value() || p.ignore_lease()) && m.latest().count(p.key()) == 0)
         return "etcdserver: key not found";
-      if (p.lease() != 0 && m.leases.count(p.lease()) == 0) return "etcdserver: requested lease not found";
+      if (p.lease() != 0 && m.leases.count(p.lease()) == 0)
+        return "etcdserver: requested lease not found";
     } else if (op.has_request_txn()) {
       if (auto e = model_op_errors(op.request_txn().success(), m)) return e;
       if (auto e = model_op_errors(op.request_txn().failure(), m)) return e;
@@ -227,8 +228,10 @@ etcdserverpb::RangeResponse model_range(const etcdserverpb::RangeRequest& r, con
     return num_of(a) < num_of(b);
   };
   if (r.sort_order() == etcdserverpb::RangeRequest::DESCEND)
-    std::stable_sort(kvs.begin(), kvs.end(), [&](const auto& a, const auto& b) { return less(b, a); });
-  else if (r.sort_order() == etcdserverpb::RangeRequest::ASCEND || r.sort_target() != etcdserverpb::RangeRequest::KEY)
+    std::stable_sort(kvs.begin(), kvs.end(),
+                     [&](const auto& a, const auto& b) { return less(b, a); });
+  else if (r.sort_order() == etcdserverpb::RangeRequest::ASCEND ||
+           r.sort_target() != etcdserverpb::RangeRequest::KEY)
     std::stable_sort(kvs.begin(), kvs.end(), less);
   if (r.limit() > 0 && static_cast<std::int64_t>(kvs.size()) > r.limit()) {
     kvs.resize(static_cast<std::size_t>(r.limit()));
@@ -258,7 +261,8 @@ void model_run(MWrite& w, const etcdserverpb::TxnRequest& t, etcdserverpb::TxnRe
     if (op.has_request_put()) {
       auto prev = w.put(op.request_put());
       auto* pr = out->mutable_response_put();
-      if (op.request_put().prev_kv() && prev) *pr->mutable_prev_kv() = to_kv(op.request_put().key(), *prev);
+      if (op.request_put().prev_kv() && prev)
+        *pr->mutable_prev_kv() = to_kv(op.request_put().key(), *prev);
     } else if (op.has_request_delete_range()) {
       const auto& d = op.request_delete_range();
       auto gone = w.del(d.key(), d.range_end());
@@ -404,8 +408,10 @@ struct Gen {
     for (int i = 0; i < n; ++i) {
       auto* op = out->Add();
       const int kind = pick(depth > 0 ? 4 : 5);
-      if (kind == 0 || kind == 1) *op->mutable_request_put() = put();
-      else if (kind == 2) *op->mutable_request_delete_range() = del();
+      if (kind == 0 || kind == 1)
+        *op->mutable_request_put() = put();
+      else if (kind == 2)
+        *op->mutable_request_delete_range() = del();
       else if (kind == 3) {
         auto r = read();
         r.clear_limit();  // keep reads inside txns simple: no revision, any shape
@@ -439,14 +445,16 @@ void check_same(const KvStore& kv, const Model& m, const FakeLeases& leases) {
   for (const auto& [k, v] : m.latest())
     if (v.lease != 0) want[v.lease].insert(k);
   auto have = leases.keys;
-  for (auto it = have.begin(); it != have.end();) it = it->second.empty() ? have.erase(it) : std::next(it);
+  for (auto it = have.begin(); it != have.end();)
+    it = it->second.empty() ? have.erase(it) : std::next(it);
   REQUIRE(have == want);
 }
 
 void check_replay(const KvStore& kv, const Model& m, std::int64_t from, const std::string& b,
                   const std::string& e) {
   std::vector<mvccpb::Event> got;
-  auto st = kv.replay(from, ha::dcs::KeyRange(b, e), [&](const mvccpb::Event& ev) { got.push_back(ev); });
+  auto st =
+      kv.replay(from, ha::dcs::KeyRange(b, e), [&](const mvccpb::Event& ev) { got.push_back(ev); });
   if (from < m.compact) {
     REQUIRE_FALSE(st.ok());
     REQUIRE(st.error().message == "etcdserver: mvcc: required revision has been compacted");
@@ -477,7 +485,8 @@ void check_replay(const KvStore& kv, const Model& m, std::int64_t from, const st
         ev.mutable_kv()->set_key(k);
         ev.mutable_kv()->set_mod_revision(r);
       }
-      if (auto it = before.find(k); it != before.end() && r > m.compact) *ev.mutable_prev_kv() = to_kv(k, it->second);
+      if (auto it = before.find(k); it != before.end() && r > m.compact)
+        *ev.mutable_prev_kv() = to_kv(k, it->second);
       rev_want.push_back(ev.ShortDebugString());
     }
     std::sort(rev_want.begin(), rev_want.end());
@@ -597,8 +606,10 @@ TEST_CASE("KV store matches the reference model under random operations") {
       }
     } else if (what < 93) {
       auto r = g.read();
-      if (g.chance(20)) r.set_revision(g.pick(static_cast<int>(m.rev) + 2));  // anywhere
-      else if (g.chance(60)) r.set_revision(m.compact + g.pick(static_cast<int>(m.rev - m.compact) + 1));
+      if (g.chance(20))
+        r.set_revision(g.pick(static_cast<int>(m.rev) + 2));  // anywhere
+      else if (g.chance(60))
+        r.set_revision(m.compact + g.pick(static_cast<int>(m.rev - m.compact) + 1));
       auto got = kv.range(r);
       INFO("range " << r.ShortDebugString());
       if (r.revision() > m.rev) {
@@ -609,13 +620,15 @@ TEST_CASE("KV store matches the reference model under random operations") {
         CHECK(got.error().message == "etcdserver: mvcc: required revision has been compacted");
       } else {
         REQUIRE(got.ok());
-        const auto& s = r.revision() > 0 ? m.states[static_cast<std::size_t>(r.revision())] : m.latest();
+        const auto& s =
+            r.revision() > 0 ? m.states[static_cast<std::size_t>(r.revision())] : m.latest();
         REQUIRE(body(got.value()) == body(model_range(r, s)));
         if (r.revision() > 0) ++historic;
       }
     } else {
       auto [b, e] = g.range();
-      const std::int64_t from = std::max<std::int64_t>(1, m.compact - 1 + g.pick(static_cast<int>(m.rev - m.compact) + 3));
+      const std::int64_t from = std::max<std::int64_t>(
+          1, m.compact - 1 + g.pick(static_cast<int>(m.rev - m.compact) + 3));
       check_replay(kv, m, from, b, e);
     }
     check_same(kv, m, leases);

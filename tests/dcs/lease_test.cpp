@@ -38,8 +38,10 @@ struct Log {
   }
   ha::dcs::ApplyResult revoke(std::int64_t id, bool expiry = false) {
     ha::dcspb::InternalRequest r;
-    if (expiry) r.mutable_lease_expire()->set_id(id);
-    else r.mutable_lease_revoke()->set_id(id);
+    if (expiry)
+      r.mutable_lease_expire()->set_id(id);
+    else
+      r.mutable_lease_revoke()->set_id(id);
     return apply(r);
   }
 };
@@ -74,12 +76,14 @@ TEST_CASE("revoking a lease deletes its keys at one revision, with delete events
     CHECK(ev.kv().mod_revision() == before + 1);
     CHECK(ev.prev_kv().lease() == 100);
   }
-  CHECK(std::get<etcdserverpb::LeaseRevokeResponse>(out.response).header().revision() == before + 1);
+  CHECK(std::get<etcdserverpb::LeaseRevokeResponse>(out.response).header().revision() ==
+        before + 1);
   mvccpb::KeyValue kv;
   CHECK(log.sm.kv().get("/svc/leader", kv) == nullptr);
   CHECK(log.sm.kv().get("/svc/members/b", kv) != nullptr);
   CHECK(log.sm.kv().get("/svc/config", kv) != nullptr);
-  CHECK(log.sm.lease_time_to_live(100, false).error().message == "etcdserver: requested lease not found");
+  CHECK(log.sm.lease_time_to_live(100, false).error().message ==
+        "etcdserver: requested lease not found");
 
   // Revoking again: a client gets "not found"; a duplicate expiry is a silent no-op.
   auto again = log.revoke(100);
@@ -179,7 +183,8 @@ TEST_CASE("lease timer: a new leader gives every lease a full TTL") {
   CHECK(leader.remaining_seconds(1, t0 + 9s) == 10);
   CHECK(leader.renew(1, t0 + 15s) == 10);
   CHECK(leader.expired(t0 + 19s, 1s) == std::vector<std::int64_t>{2});
-  CHECK(leader.expired(t0 + 25s, 1s) == std::vector<std::int64_t>{2, 1});  // 2 again (retry, due at 20 s), then 1
+  CHECK(leader.expired(t0 + 25s, 1s) ==
+        std::vector<std::int64_t>{2, 1});  // 2 again (retry, due at 20 s), then 1
   leader.clear();
   CHECK(leader.size() == 0);
   CHECK_FALSE(leader.next_deadline().has_value());

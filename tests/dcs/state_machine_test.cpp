@@ -1,13 +1,14 @@
 // The state machine as Raft drives it: entries (encoded requests, no-ops, membership changes)
 // applied in order; deterministic replay (two members, same log, byte-identical snapshots);
 // snapshot -> restore -> same state, and both keep agreeing afterwards; bad input.
+#include "dcs/state_machine.hpp"
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "dcs/key_range.hpp"
-#include "dcs/state_machine.hpp"
 
 using ha::dcs::StateMachine;
 
@@ -225,10 +226,12 @@ TEST_CASE("entries: idempotent by index, no-ops, undecodable data") {
 TEST_CASE("membership changes keep the member table in step with Raft") {
   StateMachine sm;
   std::uint64_t i = 0;
-  auto add = sm.apply_entry(conf(++i, ha::raft::ConfChangeType::kAddVoter, 1, "n1", "http://a:2380"));
+  auto add =
+      sm.apply_entry(conf(++i, ha::raft::ConfChangeType::kAddVoter, 1, "n1", "http://a:2380"));
   REQUIRE(std::holds_alternative<etcdserverpb::MemberAddResponse>(add.response));
   (void)sm.apply_entry(conf(++i, ha::raft::ConfChangeType::kAddVoter, 2, "n2", "http://b:2380"));
-  auto learner = sm.apply_entry(conf(++i, ha::raft::ConfChangeType::kAddLearner, 4, "", "http://d:2380"));
+  auto learner =
+      sm.apply_entry(conf(++i, ha::raft::ConfChangeType::kAddLearner, 4, "", "http://d:2380"));
   const auto& added = std::get<etcdserverpb::MemberAddResponse>(learner.response);
   CHECK(added.member().id() == 4);
   CHECK(added.member().islearner());
@@ -242,7 +245,8 @@ TEST_CASE("membership changes keep the member table in step with Raft") {
   CHECK(sm.members().check_add(clash).error().message == "etcdserver: Peer URLs already exists");
   clash.set_id(1);
   CHECK(sm.members().check_add(clash).error().message == "etcdserver: member ID already exist");
-  CHECK(sm.members().check_promote(2).error().message == "etcdserver: can only promote a learner member");
+  CHECK(sm.members().check_promote(2).error().message ==
+        "etcdserver: can only promote a learner member");
   CHECK(sm.members().check_promote(8).error().message == "etcdserver: member not found");
   CHECK(sm.members().check_promote(4).ok());
 

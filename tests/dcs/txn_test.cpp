@@ -11,10 +11,10 @@
 #include "dcs/txn_compare.hpp"
 #include "dcs/txn_conflicts.hpp"
 
+using etcdserverpb::Compare;
 using ha::dcs::KeyRange;
 using ha::dcs::KvStore;
 using ha::dcs::Limits;
-using etcdserverpb::Compare;
 
 namespace {
 
@@ -67,8 +67,8 @@ etcdserverpb::RequestOp get_op(const std::string& k) {
   return op;
 }
 
-mvccpb::KeyValue kv_of(std::int64_t create, std::int64_t mod, std::int64_t version, std::int64_t lease,
-                       const std::string& value) {
+mvccpb::KeyValue kv_of(std::int64_t create, std::int64_t mod, std::int64_t version,
+                       std::int64_t lease, const std::string& value) {
   mvccpb::KeyValue kv;
   kv.set_key("k");
   kv.set_create_revision(create);
@@ -242,7 +242,9 @@ TEST_CASE("a txn writes at one revision with ordered events, and reads its own w
 }
 
 TEST_CASE("duplicate keys in a txn are refused, by etcd's rules") {
-  auto dup = [](const etcdserverpb::TxnRequest& t) { return !ha::dcs::check_txn_conflicts(t).ok(); };
+  auto dup = [](const etcdserverpb::TxnRequest& t) {
+    return !ha::dcs::check_txn_conflicts(t).ok();
+  };
   etcdserverpb::TxnRequest t;
   *t.add_success() = put_op("a", "1");
   *t.add_success() = put_op("a", "2");
@@ -428,14 +430,17 @@ TEST_CASE("request checks: sizes, op counts and lease TTL bounds") {
   s = ha::dcs::check_put(p, l);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message.find("value is too large") != std::string::npos);
-  CHECK(ha::dcs::check_request_size(2'000'000, Limits{}).error().message == "etcdserver: request is too large");
+  CHECK(ha::dcs::check_request_size(2'000'000, Limits{}).error().message ==
+        "etcdserver: request is too large");
 
   etcdserverpb::TxnRequest t;
   for (int i = 0; i < 3; ++i) *t.add_success() = put_op("k" + std::to_string(i), "v");
-  CHECK(ha::dcs::check_txn(t, l).error().message == "etcdserver: too many operations in txn request");
+  CHECK(ha::dcs::check_txn(t, l).error().message ==
+        "etcdserver: too many operations in txn request");
   etcdserverpb::TxnRequest nested;  // nested lists are limited too
   *nested.add_success()->mutable_request_txn() = t;
-  CHECK(ha::dcs::check_txn(nested, l).error().message == "etcdserver: too many operations in txn request");
+  CHECK(ha::dcs::check_txn(nested, l).error().message ==
+        "etcdserver: too many operations in txn request");
   CHECK(ha::dcs::check_txn(t, Limits::structural_only()).ok());
   etcdserverpb::TxnRequest empty_op;
   empty_op.add_success();

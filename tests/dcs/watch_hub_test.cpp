@@ -1,6 +1,8 @@
 // The watch hub: every event once and in revision order, replay from a past revision, the
 // compaction error, filters, prev_kv, cancel, duplicate ids, progress, catch-up after a
 // snapshot restore, and a random run checked against the store's own history.
+#include "dcs/watch_hub.hpp"
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
@@ -9,7 +11,6 @@
 
 #include "dcs/key_range.hpp"
 #include "dcs/state_machine.hpp"
-#include "dcs/watch_hub.hpp"
 
 using ha::dcs::StateMachine;
 using ha::dcs::WatchHub;
@@ -55,7 +56,8 @@ etcdserverpb::WatchCreateRequest watch(const std::string& key, const std::string
 }
 
 // "PUT key=value@rev" / "DELETE key@rev" for every event of the responses with `id`.
-std::vector<std::string> events_of(const std::vector<etcdserverpb::WatchResponse>& rs, std::int64_t id) {
+std::vector<std::string> events_of(const std::vector<etcdserverpb::WatchResponse>& rs,
+                                   std::int64_t id) {
   std::vector<std::string> out;
   for (const auto& r : rs) {
     if (r.watch_id() != id) continue;
@@ -96,7 +98,7 @@ TEST_CASE("a watcher gets the matching events of each revision, in order") {
   REQUIRE(rs.size() == 3);  // one response per revision with a matching event
   CHECK(rs[0].header().revision() == 2);
   CHECK(events_of(rs, 0) == std::vector<std::string>{"PUT /svc/a=1@2", "PUT /svc/b=2@4",
-                                                       "DELETE /svc/a@5", "DELETE /svc/b@5"});
+                                                     "DELETE /svc/a@5", "DELETE /svc/b@5"});
   CHECK_FALSE(rs[2].events(0).has_prev_kv());  // not asked for
   CHECK(m.hub.pending(s) == 0);
   CHECK(ready == 4);
@@ -104,10 +106,10 @@ TEST_CASE("a watcher gets the matching events of each revision, in order") {
 
 TEST_CASE("start revision in the past replays history; in the future waits") {
   Member m;
-  m.put("k", "1");   // rev 2
-  m.put("k", "2");   // rev 3
-  m.put("j", "x");   // rev 4
-  m.del("k");        // rev 5
+  m.put("k", "1");  // rev 2
+  m.put("k", "2");  // rev 3
+  m.put("j", "x");  // rev 4
+  m.del("k");       // rev 5
   const auto s = m.hub.open_stream();
   auto w = watch("k", {}, 3);
   w.set_prev_kv(true);
@@ -118,7 +120,8 @@ TEST_CASE("start revision in the past replays history; in the future waits") {
   CHECK(rs[0].created());
   CHECK(events_of(rs, 0) == std::vector<std::string>{"PUT k=2@3", "DELETE k@5"});
   for (const auto& r : rs)
-    for (const auto& ev : r.events()) CHECK(ev.prev_kv().value() == (ev.type() == mvccpb::Event::PUT ? "1" : "2"));
+    for (const auto& ev : r.events())
+      CHECK(ev.prev_kv().value() == (ev.type() == mvccpb::Event::PUT ? "1" : "2"));
   m.put("k", "3");  // rev 6: the first watcher only
   m.put("k", "4");  // rev 7: both
   rs = m.hub.take(s);
