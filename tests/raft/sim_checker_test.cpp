@@ -270,3 +270,26 @@ TEST_CASE("linearizability: needs backtracking over concurrent writes", "[sim][c
   x.ok(r4, w3);
   CHECK_FALSE(x.check().ok);
 }
+
+TEST_CASE("checker: a node that overwrites or loses its own committed entries is caught", "[sim][checker]") {
+  Checker ch;
+  MemoryStorage a;
+  save(ch, 1, a, {entry(1, 1, ""), entry(2, 1, "x")}, HardState{1, 1, 2});
+  save(ch, 1, a, {entry(2, 1, "x"), entry(3, 2, "y")}, HardState{2, 0, 2});  // rewriting the same is fine
+  CHECK_FALSE(ch.failed());
+  save(ch, 1, a, {entry(2, 2, "z")}, HardState{2, 0, 2});
+  CHECK(contains(ch.failure(), "n1 overwrote its committed index 2"));
+
+  Checker ch2;
+  MemoryStorage b;
+  save(ch2, 1, b, {entry(1, 1, ""), entry(2, 1, "x"), entry(3, 1, "y")}, HardState{1, 1, 3});
+  Ready rd;
+  Snapshot old;
+  old.metadata.index = 1;
+  old.metadata.term = 3;  // a divergent snapshot below the commit index wipes the log
+  rd.snapshot = old;
+  rd.must_sync = true;
+  b.save(nullptr, {}, &old, true);
+  ch2.on_saved(1, rd, b);
+  CHECK(contains(ch2.failure(), "log lost committed entries"));
+}

@@ -73,6 +73,18 @@ void Checker::on_saved(NodeId id, const Ready& rd, const MemoryStorage& live) {
            std::to_string(old.prev_term) + " on " + n(old.writer));
     }
   }
+  // Committed entries never change or vanish from a node's own log.
+  Index& checked = checked_commit_[id];
+  for (const Entry& e : rd.entries) {
+    if (e.index > checked) break;
+    const Committed& c = e.index < committed_.size() ? committed_[e.index] : Committed{};
+    if (c.term != 0 && (c.term != e.term || (c.has_hash && c.hash != content_hash(e))))
+      fail(n(id) + " overwrote its committed index " + std::to_string(e.index) + " (term " + std::to_string(c.term) +
+           ") with term " + std::to_string(e.term));
+  }
+  if (live.last_index() < checked)
+    fail(n(id) + "'s log lost committed entries: it ends at " + std::to_string(live.last_index()) +
+         " but index " + std::to_string(checked) + " was committed");
   if (!rd.hard_state) return;
   const HardState& hs = *rd.hard_state;
   if (hs.commit > live.last_index()) {
@@ -80,7 +92,6 @@ void Checker::on_saved(NodeId id, const Ready& rd, const MemoryStorage& live) {
          std::to_string(live.last_index()));
     return;
   }
-  Index& checked = checked_commit_[id];
   if (hs.commit <= checked) return;
   Index snap = live.first_index() - 1;
   if (snap > checked && snap <= hs.commit) record_committed(id, snap, live.term(snap), 0, false, hs.term);
