@@ -8,7 +8,8 @@
 namespace ha::raft {
 
 void Node::Impl::send(Message m) {
-  m.from = id;
+  // Forwarded requests keep their origin (a transfer request carries the transferee there).
+  if (m.from == kNone) m.from = id;
   bool explicit_term = m.type == MessageType::kVote || m.type == MessageType::kVoteResponse ||
                        m.type == MessageType::kPreVote || m.type == MessageType::kPreVoteResponse;
   if (explicit_term) {
@@ -237,9 +238,10 @@ void Node::Impl::handle_snapshot(const Message& m) {
   if (si <= log.committed()) {
     r.index = log.committed();
   } else if (log.match_term(si, s.metadata.term)) {
-    // We already have the entries the snapshot covers: fast-forward the commit.
+    // We already have the entries the snapshot covers: fast-forward the commit. Acknowledge
+    // only up to it: our tail beyond may come from a deposed leader.
     log.commit_to(si);
-    r.index = log.last_index();
+    r.index = log.committed();
   } else {
     log.restore(s);
     on_snapshot_restored(s);

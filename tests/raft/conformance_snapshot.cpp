@@ -88,12 +88,8 @@ TEST_CASE("a snapshot replaces a follower's divergent log and brings its configu
   CHECK(net.commit(1) == 6);
 }
 
-// KNOWN CORE BUG (reported to the raft/ owner, hence [!mayfail] until fixed): handle_snapshot()
-// in raft/replication.cpp answers the fast-forward case with r.index = log.last_index(), which
-// vouches for the follower's unverified tail; it must answer with the snapshot index (= the new
-// commit), as etcd/raft does.
 TEST_CASE("a snapshot whose last entry the follower already holds only moves its commit",
-          "[conformance][7][!mayfail] if the log has the snapshot's last entry, keep the entries after it; "
+          "[conformance][7]if the log has the snapshot's last entry, keep the entries after it; "
           "acknowledge only what the snapshot proves") {
   // Entries 6 and 7 (term 2) came from a deposed leader and were never committed; the new
   // leader's entries 6 and 7 may differ.

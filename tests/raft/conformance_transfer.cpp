@@ -174,11 +174,8 @@ TEST_CASE("a transfer to itself, to a learner or to a stranger is refused",
   CHECK(net.leader() == 1);
 }
 
-// KNOWN CORE BUG (reported to the raft/ owner, hence [!mayfail] until fixed): step_follower()
-// forwards kTransferLeader through send(), which overwrites Message::from with the follower's
-// own id, so the transferee is lost and the forwarding follower becomes the target.
 TEST_CASE("a follower forwards a transfer request to the leader with the transferee intact",
-          "[conformance][diss-3.10][!mayfail] a transfer request reaching a follower is redirected to the leader") {
+          "[conformance][diss-3.10]a transfer request reaching a follower is redirected to the leader") {
   Network net({1, 2, 3});
   REQUIRE(net.elect(1));
   net.tick_all();
