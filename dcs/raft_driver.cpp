@@ -86,6 +86,13 @@ void RaftDriver::stop() {
 
 void RaftDriver::post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
 
+void RaftDriver::post_after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+  timer->async_wait([timer, fn = std::move(fn)](const asio::error_code& ec) {
+    if (!ec) fn();
+  });
+}
+
 void RaftDriver::schedule_tick() {
   tick_timer_.expires_after(tick_interval_);
   tick_timer_.async_wait([this](const asio::error_code& ec) {
@@ -288,9 +295,7 @@ void RaftDriver::on_peer_lost(raft::NodeId peer) {
   log_info(kLog, "the connection to leader {:x} dropped; looking for a new leader", peer);
   node_->forget_leader();
   std::uniform_int_distribution<long> d(0, std::max<long>(1, options_.leader_loss_jitter.count()));
-  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(d(rng_)));
-  timer->async_wait([this, timer](const asio::error_code& ec) {
-    if (ec) return;
+  post_after(std::chrono::milliseconds(d(rng_)), [this] {
     if (node_->role() == raft::Role::kFollower && node_->leader() == raft::kNone) {
       node_->campaign();
       schedule_ready();

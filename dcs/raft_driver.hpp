@@ -96,6 +96,8 @@ class RaftDriver {
   void read_index(ReadDone done);
   // Runs `fn` on the driver thread (where the application's state may be read safely).
   void post(std::function<void()> fn);
+  // Runs `fn` on the driver thread after `delay`.
+  void post_after(std::chrono::milliseconds delay, std::function<void()> fn);
 
   // Driver thread only.
   raft::Node& node() { return *node_; }

@@ -185,6 +185,7 @@ std::string validate(const ServerOptions& o) {
     return "--election-timeout must be at most " + std::to_string(kMaxElectionTimeoutMs) + " ms";
   }
   if (o.snapshot_count < 1) return "--snapshot-count must be at least 1";
+  if (o.initial_cluster_token.empty()) return "--initial-cluster-token must not be empty";
   if (o.max_request_bytes < 1) return "--max-request-bytes must be at least 1";
   if (o.max_request_bytes > o.quota_backend_bytes) {
     return "--max-request-bytes (" + std::to_string(o.max_request_bytes) +
@@ -226,6 +227,10 @@ ServerCommandLine parse_server_command_line(int argc, const char* const* argv) {
                  "This member's peer URLs as the others reach them (default: --listen-peer-urls)");
   app.add_option("--initial-cluster", raw.initial_cluster,
                  "Every member of the new cluster: name=url,name=url (default: this member only)");
+  app.add_option("--initial-cluster-token", o.initial_cluster_token,
+                 "Names the cluster at bootstrap; give each cluster its own so that members of "
+                 "different clusters refuse each other")
+      ->capture_default_str();
   app.add_option("--initial-cluster-state", raw.initial_cluster_state,
                  "'new' to bootstrap, 'existing' to join a running cluster")
       ->capture_default_str();

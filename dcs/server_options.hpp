@@ -35,6 +35,7 @@ struct ServerOptions {
   std::vector<Endpoint> initial_advertise_peer_urls;  // listen_peer_urls when not given
   std::vector<InitialMember> initial_cluster;  // "<name>=<advertise peer urls>" when not given
   ClusterState initial_cluster_state = ClusterState::kNew;
+  std::string initial_cluster_token = "hadcs-cluster";
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
   std::uint64_t snapshot_count = 10000;            // applied entries between two snapshots

@@ -1,0 +1,102 @@
+// DcsCore: the member's request pipeline between the gRPC services and Raft. It is the Raft
+// application (applies committed entries to the StateMachine, feeds the WatchHub, keeps the
+// leader's LeaseTimer and proposes lease expiries) and it matches each proposed request to the
+// client waiting for it. All state lives on the RaftDriver's thread; the public entry points
+// post onto it and call back there.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "dcs/errors.hpp"
+#include "dcs/lease_timer.hpp"
+#include "dcs/raft_driver.hpp"
+#include "dcs/request_checks.hpp"
+#include "dcs/state_machine.hpp"
+#include "dcs/watch_hub.hpp"
+
+namespace ha::dcs {
+
+class DcsCore : public RaftApplication {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Deadline = Clock::time_point;
+
+  struct Options {
+    std::uint64_t self = 0;
+    std::uint64_t cluster_id = 0;
+    Limits limits;
+    std::chrono::milliseconds request_timeout{5000};  // upper bound on any wait for Raft
+    std::chrono::milliseconds lease_expiry_retry{1000};
+    std::uint64_t seed = 0;
+  };
+
+  explicit DcsCore(Options options);
+  void attach(RaftDriver* driver) { driver_ = driver; }
+
+  // --- thread-safe entry points; callbacks run on the driver thread ---
+  // Proposes a write and calls back with what applying it produced (or why it failed).
+  void write(dcspb::InternalRequest req, Deadline deadline, std::function<void(const ApplyResult&)> done);
+  // Calls back once this member's state may be read: at once for serializable reads, after
+  // ReadIndex for linearizable ones.
+  void read(bool linearizable, Deadline deadline, std::function<void(Status)> done);
+  // Proposes a membership change and calls back when it is applied.
+  void change_membership(raft::ConfChange cc, Deadline deadline, std::function<void(Status)> done);
+  void run(std::function<void()> fn) { driver_->post(std::move(fn)); }
+
+  // --- driver thread only ---
+  StateMachine& sm() { return sm_; }
+  WatchHub& hub() { return hub_; }
+  LeaseTimer& lease_timer() { return lease_timer_; }
+  RaftDriver& driver() { return *driver_; }
+  bool is_leader() { return driver_->node().is_leader(); }
+  // Keep-alive on the leader: the lease's granted TTL, or 0 when it is unknown or expired.
+  std::int64_t renew_lease(std::int64_t id);
+  void fill_header(etcdserverpb::ResponseHeader* h) const;
+  const Options& options() const { return options_; }
+  // Watch streams register to hear when their queue has responses.
+  void set_watch_notifier(WatchHub::StreamId id, std::function<void()> fn);
+  void clear_watch_notifier(WatchHub::StreamId id);
+  // Peer addresses changed (membership applied or snapshot restored).
+  void set_peers_listener(std::function<void(const MemberTable&)> fn) { peers_listener_ = std::move(fn); }
+
+  // --- RaftApplication ---
+  void apply(const raft::Entry& entry) override;
+  std::string snapshot() override;
+  void restore(const raft::Snapshot& snapshot) override;
+  void on_leader_change(raft::NodeId leader, raft::Term term) override;
+  void on_tick() override;
+
+ private:
+  struct Waiter {
+    Deadline deadline;
+    std::function<void(const ApplyResult&)> done;
+  };
+  struct ConfWaiter {
+    raft::ConfChange cc;
+    Deadline deadline;
+    std::function<void(Status)> done;
+  };
+  void fail_waiter(std::uint64_t id, const Error& e);
+  void expire_waiters();
+  void propose_expiries();
+
+  Options options_;
+  RaftDriver* driver_ = nullptr;
+  StateMachine sm_;
+  WatchHub hub_;
+  LeaseTimer lease_timer_;
+  std::uint64_t next_request_id_;
+  std::map<std::uint64_t, Waiter> waiters_;
+  std::vector<ConfWaiter> conf_waiters_;
+  std::map<WatchHub::StreamId, std::function<void()>> watch_notifiers_;
+  std::function<void(const MemberTable&)> peers_listener_;
+  raft::Term term_ = 0;
+  std::uint64_t ticks_ = 0;
+};
+
+}  // namespace ha::dcs

@@ -1,0 +1,106 @@
+#include "dcs/kv_service.hpp"
+
+#include "dcs/call_deadline.hpp"
+#include "dcs/server_errors.hpp"
+
+namespace ha::dcs {
+
+template <class Resp>
+grpc::ServerUnaryReactor* propose_and_reply(DcsCore& core, grpc::CallbackServerContext* ctx,
+                                            dcspb::InternalRequest req, Resp* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  Status size = check_request_size(req.ByteSizeLong(), core.options().limits);
+  if (!size.ok()) {
+    reactor->Finish(to_grpc(size.error()));
+    return reactor;
+  }
+  core.write(std::move(req), call_deadline(*ctx, core.options().request_timeout),
+             [&core, reactor, resp](const ApplyResult& r) {
+               if (!r.status.ok()) {
+                 reactor->Finish(to_grpc(r.status.error()));
+                 return;
+               }
+               if (const Resp* out = std::get_if<Resp>(&r.response)) *resp = *out;
+               std::int64_t rev = resp->header().revision();
+               core.fill_header(resp->mutable_header());
+               if (rev != 0) resp->mutable_header()->set_revision(rev);
+               reactor->Finish(grpc::Status::OK);
+             });
+  return reactor;
+}
+
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+                                                     etcdserverpb::LeaseGrantResponse*);
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+                                                     etcdserverpb::LeaseRevokeResponse*);
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+                                                     etcdserverpb::MemberUpdateResponse*);
+
+namespace {
+grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* ctx, const Error& e) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(to_grpc(e));
+  return reactor;
+}
+}  // namespace
+
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx, const etcdserverpb::RangeRequest* req,
+                                           etcdserverpb::RangeResponse* resp) {
+  Status st = check_range(*req, core_.options().limits);
+  if (!st.ok()) return finish_now(ctx, st.error());
+  auto* reactor = ctx->DefaultReactor();
+  core_.read(!req->serializable(), call_deadline(*ctx, core_.options().request_timeout),
+             [this, reactor, req, resp](Status ready) {
+               if (!ready.ok()) {
+                 reactor->Finish(to_grpc(ready.error()));
+                 return;
+               }
+               auto r = core_.sm().range(*req);
+               if (!r.ok()) {
+                 reactor->Finish(to_grpc(r.error()));
+                 return;
+               }
+               *resp = std::move(r).value();
+               core_.fill_header(resp->mutable_header());
+               reactor->Finish(grpc::Status::OK);
+             });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const etcdserverpb::PutRequest* req,
+                                         etcdserverpb::PutResponse* resp) {
+  Status st = check_put(*req, core_.options().limits);
+  if (!st.ok()) return finish_now(ctx, st.error());
+  dcspb::InternalRequest ir;
+  *ir.mutable_put() = *req;
+  return propose_and_reply(core_, ctx, std::move(ir), resp);
+}
+
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ctx,
+                                                 const etcdserverpb::DeleteRangeRequest* req,
+                                                 etcdserverpb::DeleteRangeResponse* resp) {
+  Status st = check_delete_range(*req, core_.options().limits);
+  if (!st.ok()) return finish_now(ctx, st.error());
+  dcspb::InternalRequest ir;
+  *ir.mutable_delete_range() = *req;
+  return propose_and_reply(core_, ctx, std::move(ir), resp);
+}
+
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const etcdserverpb::TxnRequest* req,
+                                         etcdserverpb::TxnResponse* resp) {
+  Status st = check_txn(*req, core_.options().limits);
+  if (!st.ok()) return finish_now(ctx, st.error());
+  dcspb::InternalRequest ir;
+  *ir.mutable_txn() = *req;
+  return propose_and_reply(core_, ctx, std::move(ir), resp);
+}
+
+grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* ctx,
+                                             const etcdserverpb::CompactionRequest* req,
+                                             etcdserverpb::CompactionResponse* resp) {
+  dcspb::InternalRequest ir;
+  *ir.mutable_compaction() = *req;
+  return propose_and_reply(core_, ctx, std::move(ir), resp);
+}
+
+}  // namespace ha::dcs
