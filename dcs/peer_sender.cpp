@@ -101,16 +101,20 @@ void PeerSender::run() {
   milliseconds backoff{50};
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
+    // Open the stream at once, not on the first message: when the leader dies, the first
+    // messages between the survivors (a pre-vote) must not wait for a connection handshake.
     auto stub = ha::raftpb::RaftTransport::NewStub(channel());
     grpc::ClientContext ctx;
     register_context(&ctx);
     ha::raftpb::StreamSummary summary;
     auto writer = stub->Stream(&ctx, &summary);
-    bool ok = true;
+    ha::raftpb::MessageBatch hello;
+    hello.set_cluster_id(options_.cluster_id);
+    bool ok = writer->Write(hello);
+    if (ok && !connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
     bool stop_now = false;
     while (ok) {
       std::deque<raft::Message> batch;
@@ -151,7 +155,7 @@ void PeerSender::run() {
         dropped = queue_.size();
         queue_.clear();
       }
-      if (was_connected || st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      if (was_connected || (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION && backoff.count() == 50)) {
         log_warn(kLog, "lost the stream to peer {:x}: {} ({} queued messages dropped)", peer_,
                  st.error_message().empty() ? "connection closed" : st.error_message(), dropped);
       }

@@ -294,8 +294,14 @@ void RaftDriver::on_peer_lost(raft::NodeId peer) {
   if (node_->role() != raft::Role::kFollower || node_->leader() != peer) return;
   log_info(kLog, "the connection to leader {:x} dropped; looking for a new leader", peer);
   node_->forget_leader();
-  std::uniform_int_distribution<long> d(0, std::max<long>(1, options_.leader_loss_jitter.count()));
-  post_after(std::chrono::milliseconds(d(rng_)), [this] {
+  // Rank among the voters other than the lost leader: the first campaigns at once, the next
+  // one stagger later (by then it normally hears from the new leader and does nothing).
+  long rank = 0;
+  for (raft::NodeId v : node_->status().conf_state.voters) {
+    if (v != peer && v < options_.id) ++rank;
+  }
+  std::uniform_int_distribution<long> jitter(0, 5);
+  post_after(std::chrono::milliseconds(rank * options_.leader_loss_stagger.count() + jitter(rng_)), [this] {
     if (node_->role() == raft::Role::kFollower && node_->leader() == raft::kNone) {
       node_->campaign();
       schedule_ready();
