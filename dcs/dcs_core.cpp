@@ -21,6 +21,13 @@ DcsCore::DcsCore(Options options) : options_(options), hub_(sm_.kv()) {
 
 void DcsCore::write(dcspb::InternalRequest req, Deadline deadline, std::function<void(const ApplyResult&)> done) {
   driver_->post([this, req = std::move(req), deadline, done = std::move(done)]() mutable {
+    bool frees_space = req.has_delete_range() || req.has_lease_revoke() || req.has_compaction();
+    if (options_.quota_bytes > 0 && !frees_space && db_size_ > options_.quota_bytes) {
+      ApplyResult r;
+      r.status = Status(Error{ErrorCode::kResourceExhausted, "etcdserver: mvcc: database space exceeded"});
+      done(r);
+      return;
+    }
     std::uint64_t id = next_request_id_++;
     req.set_id(id);
     req.set_proposer(options_.self);
@@ -153,8 +160,26 @@ void DcsCore::on_leader_change(raft::NodeId leader, raft::Term term) {
 void DcsCore::on_tick() {
   term_ = driver_->node().term();
   ++ticks_;
-  if (driver_->node().is_leader()) propose_expiries();
+  // The size on disk is a directory scan: refresh it about once a second, not per request.
+  if (options_.db_size && ticks_ % 50 == 1) db_size_ = options_.db_size();
+  if (driver_->node().is_leader()) {
+    propose_expiries();
+    maybe_auto_compact();
+  }
   expire_waiters();
+}
+
+void DcsCore::maybe_auto_compact() {
+  Clock::time_point now = Clock::now();
+  if (now - last_compaction_check_ < options_.auto_compaction_period) return;
+  last_compaction_check_ = now;
+  std::int64_t target = sm_.revision() - options_.history_revisions;
+  if (target <= sm_.kv().compact_revision()) return;
+  dcspb::InternalRequest req;
+  req.mutable_compaction()->set_revision(target);
+  req.set_proposer(options_.self);
+  log_info(kLog, "compacting history before revision {}", target);
+  driver_->propose(req.SerializeAsString(), [](raft::ProposeResult) {});
 }
 
 void DcsCore::propose_expiries() {

@@ -33,6 +33,13 @@ class DcsCore : public RaftApplication {
     std::chrono::milliseconds request_timeout{5000};  // upper bound on any wait for Raft
     std::chrono::milliseconds lease_expiry_retry{1000};
     std::uint64_t seed = 0;
+    // The leader compacts history older than this many revisions (checked every
+    // auto_compaction_period); watchers further behind get the compaction error.
+    std::int64_t history_revisions = 10000;
+    std::chrono::milliseconds auto_compaction_period{60000};
+    // Writes are refused once the log store holds more than this (0 = no limit).
+    std::uint64_t quota_bytes = 0;
+    std::function<std::uint64_t()> db_size;  // bytes on disk, for the quota
   };
 
   explicit DcsCore(Options options);
@@ -84,6 +91,7 @@ class DcsCore : public RaftApplication {
   void fail_waiter(std::uint64_t id, const Error& e);
   void expire_waiters();
   void propose_expiries();
+  void maybe_auto_compact();
 
   Options options_;
   RaftDriver* driver_ = nullptr;
@@ -97,6 +105,8 @@ class DcsCore : public RaftApplication {
   std::function<void(const MemberTable&)> peers_listener_;
   raft::Term term_ = 0;
   std::uint64_t ticks_ = 0;
+  std::uint64_t db_size_ = 0;
+  Clock::time_point last_compaction_check_ = Clock::now();
 };
 
 }  // namespace ha::dcs

@@ -216,6 +216,8 @@ void Server::start() {
   co.limits.max_value_bytes = options_.max_request_bytes;
   co.limits.min_lease_ttl = min_lease_ttl_for(options_.election_timeout.count());
   co.seed = member_id_;
+  co.quota_bytes = options_.quota_backend_bytes;
+  co.db_size = [this] { return storage_->bytes_on_disk(); };
   core_ = std::make_unique<DcsCore>(co);
 
   RaftDriverOptions ro;
