@@ -2,7 +2,7 @@
 //   raft_conformance [catch options]           run the named scenarios (Catch2 test cases)
 //   raft_conformance --table [catch options]   ... and print a table: scenario | rule | result
 //   raft_conformance --seeds N --steps M [--first-seed S] [--nodes K] [--fault NAME] [--no-liveness]
-//                    [--join-empty] [--shrink-to-one] [--no-fork]
+//                    [--join-empty] [--shrink-to-one] [--lease-reads] [--no-fork]
 //                                              randomized runs of seeds S..S+N-1 (each in a child
 //                                              process, so an assertion abort is a failing seed)
 //   raft_conformance --seed S --steps M [--nodes K] [--trace]   replay one seed in-process
@@ -245,6 +245,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--shrink-to-one") {
       a.run.shrink_to_one = true;
       a.extra += " --shrink-to-one";
+    } else if (arg == "--lease-reads") {
+      a.run.lease_reads = true;
+      a.extra += " --lease-reads";
     } else if (arg == "--no-fork") {
       a.fork = false;
     } else if (arg == "--trace") {

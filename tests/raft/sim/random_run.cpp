@@ -74,6 +74,12 @@ class RandomRun {
     c.config.faults = o.faults;
     c.compact_every = std::vector<Index>{0, 5, 20, 100}[setup.below(4)];
     c.tick_probability = std::vector<double>{1.0, 0.95, 0.8}[setup.below(3)];
+    if (o.lease_reads) {
+      c.config.read_only = ReadOnlyOption::kLeaseBased;
+      c.config.check_quorum = true;
+      c.tick_probability = 1.0;
+      n_.crash = n_.transfer = n_.forget_leader = 0;
+    }
     c.forget_vote_on_restart = o.forget_vote_on_restart;
     c.joiners_know_bootstrap = o.joiners_know_bootstrap;
     LinkFaults f;
@@ -98,7 +104,8 @@ class RandomRun {
              " compact_every=" + std::to_string(c.compact_every) + " tick_p=" + std::to_string(c.tick_probability) +
              " drop=" + std::to_string(f.drop) + " dup=" + std::to_string(f.duplicate) +
              " reorder=" + std::to_string(f.reorder) + " delay<=" + std::to_string(f.max_delay) +
-             " nemesis x" + std::to_string(intensity) + " clients=" + std::to_string(clients_.size());
+             " nemesis x" + std::to_string(intensity) + " clients=" + std::to_string(clients_.size()) +
+             (o.lease_reads ? " lease reads" : "");
     next_id_ = static_cast<NodeId>(c.voters) + 1;
     return c;
   }

@@ -22,6 +22,9 @@ struct RandomRunOptions {
   bool joiners_know_bootstrap = true;  // see ClusterOptions
   // Whether the nemesis may remove a voter from a two-voter configuration (2 -> 1).
   bool shrink_to_one = false;
+  // Lease-based reads (ReadOnlyOption::kLeaseBased) under the conditions they assume: clocks in
+  // lockstep, no crashes, no leadership transfers, no drivers forgetting their leader.
+  bool lease_reads = false;
   bool liveness = true;      // after the faults, a leader must emerge and every member catch up
   std::ostream* trace = nullptr;
 };
