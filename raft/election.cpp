@@ -76,7 +76,7 @@ void Node::Impl::campaign(bool pre_vote, bool transfer) {
     vote_term = term;
   }
   votes[id] = true;
-  if (votes.size() >= quorum()) {  // a single voter wins at once
+  if (is_voter(id) && quorum() == 1) {  // the only voter wins at once
     if (pre_vote) {
       campaign(false, transfer);
     } else {
@@ -164,9 +164,12 @@ void Node::Impl::handle_vote_response(const Message& m) {
                   (role == Role::kCandidate && m.type == MessageType::kVoteResponse);
   if (!expected || !is_voter(m.from)) return;
   votes.emplace(m.from, !m.reject);  // the first answer of each voter counts
+  // Tally over the latest configuration: our own vote counts only if we are in it.
   std::size_t granted = 0;
   std::size_t rejected = 0;
-  for (const auto& [peer, yes] : votes) (yes ? granted : rejected)++;
+  for (const auto& [peer, yes] : votes) {
+    if (is_voter(peer)) (yes ? granted : rejected)++;
+  }
   if (granted >= quorum()) {
     if (role == Role::kPreCandidate) {
       campaign(false, false);

@@ -14,6 +14,12 @@ bool contains(const std::vector<NodeId>& v, NodeId n) { return std::find(v.begin
 bool Node::Impl::is_voter(NodeId n) const { return contains(conf().voters, n); }
 bool Node::Impl::is_learner(NodeId n) const { return contains(conf().learners, n); }
 
+bool Node::Impl::promotable() const {
+  if (is_voter(id)) return true;
+  if (last_conf_index() <= log.committed()) return false;
+  return contains(conf_state_at(log.committed()).voters, id);
+}
+
 ConfState Node::Impl::conf_state_at(Index i) const {
   HA_ASSERT(i >= base_conf_index, "configuration history before the snapshot is gone");
   ConfState cs = base_conf;

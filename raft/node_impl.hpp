@@ -120,7 +120,10 @@ class Node::Impl {
   ConfState conf_state_at(Index i) const;
   bool is_voter(NodeId n) const;
   bool is_learner(NodeId n) const;
-  bool promotable() const { return is_voter(id); }
+  // May campaign: a voter of the latest configuration, or of the committed one (a node whose own
+  // removal is appended but not committed must still be able to lead the cluster to commit it,
+  // or a cluster whose other voters lack that entry could never elect anyone).
+  bool promotable() const;
   std::size_t quorum() const { return conf().voters.size() / 2 + 1; }
   void load_conf_from_log();
   // The log changed from first_changed on and now holds `entries` there: drop the conf history
