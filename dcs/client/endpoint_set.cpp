@@ -7,6 +7,8 @@
 #include <cassert>
 #include <climits>
 
+#include "dcs/client/log.hpp"
+
 namespace ha::dcs::client_detail {
 
 namespace {
@@ -54,6 +56,49 @@ EndpointSet::EndpointSet(const ClientOptions& options) : options_(options) {
     c->cluster = etcdserverpb::Cluster::NewStub(c->channel);
     c->maintenance = etcdserverpb::Maintenance::NewStub(c->channel);
     conns_.push_back(std::move(c));
+  }
+  watch_tags_.resize(conns_.size());
+  watcher_ = std::thread([this] { watch_channels(); });
+}
+
+EndpointSet::~EndpointSet() {
+  stopping_ = true;
+  watcher_.join();
+}
+
+void EndpointSet::watch_channels() {
+  // Short watches, so that the destructor waits at most this long.
+  constexpr auto kWatch = std::chrono::milliseconds(200);
+  std::vector<grpc_connectivity_state> last(conns_.size());
+  for (std::size_t i = 0; i < conns_.size(); ++i) {
+    last[i] = conns_[i]->channel->GetState(true);
+    conns_[i]->channel->NotifyOnStateChange(last[i], std::chrono::system_clock::now() + kWatch, &watch_cq_,
+                                            &watch_tags_[i]);
+  }
+  std::size_t pending = conns_.size();
+  while (pending > 0) {
+    void* tag = nullptr;
+    bool ok = false;
+    if (!watch_cq_.Next(&tag, &ok)) break;
+    const auto i = static_cast<std::size_t>(static_cast<char*>(tag) - watch_tags_.data());
+    if (stopping_) {
+      --pending;
+      continue;
+    }
+    // Asking to connect keeps every channel connected (or reconnecting with backoff).
+    auto state = conns_[i]->channel->GetState(true);
+    if (state != last[i]) {
+      log_debug("dcs-client", "channel to {}: state {} -> {}", conns_[i]->name, static_cast<int>(last[i]),
+                static_cast<int>(state));
+      last[i] = state;
+    }
+    conns_[i]->channel->NotifyOnStateChange(state, std::chrono::system_clock::now() + kWatch, &watch_cq_,
+                                            &watch_tags_[i]);
+  }
+  watch_cq_.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (watch_cq_.Next(&tag, &ok)) {
   }
 }
 

@@ -1,9 +1,12 @@
 // EndpointSet: one gRPC channel (with short reconnect backoff) and the etcd v3 stubs per
 // endpoint, plus the client's memory of which endpoint answered last and which one leads.
+// A background thread watches every channel's state, which keeps connection attempts moving
+// (gRPC's synchronous API polls sockets only while a call waits) and reconnects idle channels.
 // Shared by a Client and the LeaseKeepers and Watchers made from it. Thread-safe.
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 
 #include <atomic>
 #include <cstddef>
@@ -11,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dcs/client/endpoint.hpp"
@@ -36,6 +40,7 @@ std::vector<std::size_t> rotation_order(std::size_t count, std::size_t start);
 class EndpointSet {
  public:
   explicit EndpointSet(const ClientOptions& options);
+  ~EndpointSet();
   EndpointSet(const EndpointSet&) = delete;
   EndpointSet& operator=(const EndpointSet&) = delete;
 
@@ -56,11 +61,17 @@ class EndpointSet {
   void set_leader(std::optional<std::size_t> index);
 
  private:
+  void watch_channels();
+
   ClientOptions options_;
   std::vector<std::unique_ptr<EndpointConn>> conns_;
   std::atomic<std::size_t> preferred_{0};
   mutable std::mutex mu_;
   std::optional<std::size_t> leader_;
+  grpc::CompletionQueue watch_cq_;
+  std::vector<char> watch_tags_;  // one per channel: its address is the tag
+  std::atomic<bool> stopping_{false};
+  std::thread watcher_;
 };
 
 }  // namespace ha::dcs::client_detail
