@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# run_dcs_bench.sh: starts a 3-member hadcs on loopback, measures put throughput/latency (dcs_bench),
+# leader failover and members' RSS, does the same against a 3-member etcd when /usr/bin/etcd
+# exists, and prints one table with hadcs beside etcd. Builds nothing; cleans up what it started.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HADCS=$ROOT/build/release/dcs/hadcs
+BENCH=$ROOT/build/release/tests/bench/dcs_bench
+ETCD=/usr/bin/etcd
+DURATION=10
+WARMUP=0.5
+CLIENTS=1,16,256
+CLIENTS_PER_CONN=10
+THREADS=2
+ROUNDS=5
+TARGET=leader
+WORKBASE=${TMPDIR:-/var/tmp}
+KEEP=0
+
+usage() {
+  cat <<EOF
+Usage: $0 [options] [HADCS [DCS_BENCH]]
+
+Starts a 3-member hadcs cluster on loopback (free ports, data in a temporary folder, fsync on),
+runs dcs_bench put at each client count, measures leader failover (kill -9 the leader, time to
+the first acknowledged put; median and max over the rounds; the killed member is restarted and
+the cluster waited healthy between rounds) and each member's VmRSS after the load. Then, when
+the etcd binary exists, does the same against a 3-member etcd (default settings) in the same
+run, on the same disk. Prints one table: hadcs, etcd, and hadcs/etcd. Every process it started
+is stopped (by PID) and the temporary folder removed on exit, also on Ctrl-C.
+
+It builds nothing. Binaries (positional arguments or options; defaults from build/release):
+  HADCS, --hadcs PATH      hadcs binary         (default $ROOT/build/release/dcs/hadcs)
+  DCS_BENCH, --bench PATH  dcs_bench binary     (default $ROOT/build/release/tests/bench/dcs_bench)
+  --etcd PATH|none         etcd binary, or none to skip etcd (default /usr/bin/etcd if present)
+  Build them with e.g.:  cmake --build --preset release --target hadcs dcs_bench
+
+Options:
+  --duration S          measured seconds per load point (default $DURATION; plus ${WARMUP}s warmup)
+  --clients LIST        client counts (default $CLIENTS)
+  --clients-per-conn N  clients sharing one gRPC connection (default $CLIENTS_PER_CONN)
+  --threads N           dcs_bench completion-queue threads (default $THREADS)
+  --target leader|all   send puts to the leader or spread them over all members (default $TARGET)
+  --rounds N            failover rounds per cluster (default $ROUNDS; at least 1)
+  --workdir DIR         where to make the temporary folder (default \$TMPDIR or /var/tmp)
+  --keep                keep the temporary folder (logs) instead of removing it
+  -h, --help            this text
+
+Exit codes: 0 success, 1 a measurement failed, 2 bad usage.
+EOF
+}
+
+POS=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --hadcs) HADCS=${2:?}; shift 2 ;;
+    --bench) BENCH=${2:?}; shift 2 ;;
+    --etcd) ETCD=${2:?}; shift 2 ;;
+    --duration) DURATION=${2:?}; shift 2 ;;
+    --clients) CLIENTS=${2:?}; shift 2 ;;
+    --clients-per-conn) CLIENTS_PER_CONN=${2:?}; shift 2 ;;
+    --threads) THREADS=${2:?}; shift 2 ;;
+    --target) TARGET=${2:?}; shift 2 ;;
+    --rounds) ROUNDS=${2:?}; shift 2 ;;
+    --workdir) WORKBASE=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -*) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) POS+=("$1"); shift ;;
+  esac
+done
+[[ ${#POS[@]} -ge 1 ]] && HADCS=${POS[0]}
+[[ ${#POS[@]} -ge 2 ]] && BENCH=${POS[1]}
+[[ ${#POS[@]} -ge 3 ]] && { echo "$0: too many arguments (see --help)" >&2; exit 2; }
+for b in "$HADCS" "$BENCH"; do
+  [[ -x $b ]] || { echo "$0: $b is not an executable; build it or pass its path (see --help)" >&2; exit 2; }
+done
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "$0: --rounds must be a positive number" >&2; exit 2; }
+[[ $TARGET == leader || $TARGET == all ]] || { echo "$0: --target must be leader or all" >&2; exit 2; }
+RUN_ETCD=0
+[[ $ETCD != none && -x $ETCD ]] && RUN_ETCD=1
+
+WORK=$(mktemp -d "$WORKBASE/dcs_bench.XXXXXX") || { echo "$0: cannot make a folder in $WORKBASE" >&2; exit 1; }
+declare -a PIDS=()  # every member process this script started and has not reaped yet
+
+forget_pid() {
+  local p=$1 i
+  for i in "${!PIDS[@]}"; do [[ ${PIDS[$i]} == "$p" ]] && unset 'PIDS[i]'; done
+}
+
+stop_pids() {  # TERM, then KILL after 5 s; only our own PIDs
+  local p t
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "$@"; do
+    for ((t = 0; t < 50; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    forget_pid "$p"
+  done
+}
+
+cleanup() {
+  trap - EXIT INT TERM
+  [[ ${#PIDS[@]} -gt 0 ]] && stop_pids "${PIDS[@]}"
+  if [[ $KEEP == 1 ]]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# Free TCP ports on 127.0.0.1 (asked from the kernel, so nothing else is listening there now).
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# Cluster state for the engine being measured.
+ENGINE= BIN=
+declare -a CPORT=() PPORT=() MPID=()
+ENDPOINTS= INITIAL=
+
+start_member() {  # start_member I: starts member n(I+1) of $ENGINE and records its PID
+  local i=$1 name=n$(($1 + 1))
+  local args=(--name "$name" --data-dir "$WORK/$ENGINE/$name"
+    --listen-client-urls "http://127.0.0.1:${CPORT[$i]}" --advertise-client-urls "http://127.0.0.1:${CPORT[$i]}"
+    --listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}"
+    --initial-cluster "$INITIAL" --initial-cluster-token "dcs-bench-$ENGINE" --initial-cluster-state new)
+  "$BIN" "${args[@]}" >>"$WORK/$ENGINE-$name.log" 2>&1 &
+  MPID[$i]=$!
+  PIDS+=("$!")
+}
+
+start_cluster() {  # start_cluster ENGINE BINARY
+  ENGINE=$1 BIN=$2
+  local ports i
+  read -r -a ports <<<"$(free_ports 6)" || return 1
+  CPORT=("${ports[@]:0:3}") PPORT=("${ports[@]:3:3}")
+  INITIAL= ENDPOINTS=
+  for i in 0 1 2; do
+    INITIAL+="${INITIAL:+,}n$((i + 1))=http://127.0.0.1:${PPORT[$i]}"
+    ENDPOINTS+="${ENDPOINTS:+,}127.0.0.1:${CPORT[$i]}"
+  done
+  mkdir -p "$WORK/$ENGINE"
+  for i in 0 1 2; do start_member "$i"; done
+  log "$ENGINE: members ${MPID[*]} on client ports ${CPORT[*]}"
+  "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null
+}
+
+stop_cluster() {
+  stop_pids "${MPID[@]}"
+  MPID=()
+  rm -rf "${WORK:?}/$ENGINE"
+}
+
+rss_mb() {  # VmRSS of a PID in MB
+  awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+kv() {  # kv LINE KEY: the value of KEY=... in LINE
+  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
+}
+
+stats() {  # stats V...: "median max" of numbers
+  [[ $# -eq 0 ]] && { echo "- -"; return; }
+  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
+    if (NR == 0) { print "- -"; exit }
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.0f %.0f\n", m, v[NR] }'
+}
+
+declare -A R=()  # R[engine,metric] = value
+FAILED=0
+
+measure() {  # measure ENGINE BINARY
+  local e=$1 bin=$2 line c i
+  log "$e: starting 3 members"
+  if ! start_cluster "$e" "$bin"; then
+    log "$e: the cluster did not become healthy; see $WORK/$e-*.log"
+    FAILED=1
+    KEEP=1
+    stop_cluster
+    return 1
+  fi
+  line=$("$BENCH" fsync --dir "$WORK/$e" --seconds 2)
+  R[$e,fsync]=$(kv "$line" syncs_per_s)
+  log "$e: disk $line"
+  log "$e: put load at $CLIENTS clients, ${DURATION}s each, target $TARGET"
+  while read -r line; do
+    [[ $line == point* ]] || continue
+    echo "  $e $line" >&2
+    c=$(kv "$line" clients)
+    for m in ops_per_s p50_ms p99_ms max_ms errors conns; do R[$e,$c,$m]=$(kv "$line" "$m"); done
+  done < <("$BENCH" put --endpoints "$ENDPOINTS" --clients "$CLIENTS" --duration "$DURATION" \
+    --warmup "$WARMUP" --clients-per-conn "$CLIENTS_PER_CONN" --threads "$THREADS" \
+    --target "$TARGET" --format kv)
+  local rss=()
+  for i in 0 1 2; do rss+=("$(rss_mb "${MPID[$i]}")"); done
+  R[$e,rss]=$(IFS=/; echo "${rss[*]}")
+  R[$e,rssmax]=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  log "$e: VmRSS after the load (MB): ${R[$e,rss]}"
+
+  local acks=() seen=() r out k
+  for ((r = 1; r <= ROUNDS; r++)); do
+    if ! "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null; then
+      log "$e: not healthy before failover round $r"; FAILED=1; break
+    fi
+    out=$("$BENCH" failover --endpoints "$ENDPOINTS" --pids "$(IFS=,; echo "${MPID[*]}")")
+    echo "  $e round $r: $out" >&2
+    k=$(kv "$out" killed_index)
+    if [[ -z $k || $k -lt 0 ]]; then log "$e: failover round $r failed"; FAILED=1; break; fi
+    wait "${MPID[$k]}" 2>/dev/null
+    forget_pid "${MPID[$k]}"
+    acks+=("$(kv "$out" ack_ms)")
+    seen+=("$(kv "$out" leader_seen_ms)")
+    start_member "$k"
+  done
+  "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null || { log "$e: not healthy after failover"; FAILED=1; }
+  read -r "R[$e,fo_med]" "R[$e,fo_max]" <<<"$(stats "${acks[@]}")"
+  read -r "R[$e,seen_med]" "R[$e,seen_max]" <<<"$(stats "${seen[@]}")"
+  R[$e,fo_n]=${#acks[@]}
+  stop_cluster
+}
+
+log "work folder $WORK ($(df --output=source "$WORK" | tail -1))"
+measure hadcs "$HADCS"
+if [[ $RUN_ETCD == 1 ]]; then
+  log "etcd: $("$ETCD" --version | head -1)"
+  measure etcd "$ETCD"
+fi
+
+ratio() {  # ratio A B: A/B with 2 decimals, or - when either is missing
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+row() {  # row LABEL HADCS_VALUE ETCD_VALUE [noratio]
+  local h=${2:--} e=${3:--} q
+  q=$(ratio "$h" "$e")
+  [[ ${4:-} == noratio ]] && q=-
+  if [[ $RUN_ETCD == 1 ]]; then
+    printf '%-34s %12s %12s %11s\n' "$1" "$h" "$e" "$q"
+  else
+    printf '%-34s %12s\n' "$1" "$h"
+  fi
+}
+
+echo
+echo "dcs_bench: 3 members on loopback, fsync on, ${DURATION}s per load point, 256-byte values, target $TARGET"
+echo "host: $(nproc) cores, $(uname -r); work folder on $(df --output=source "$WORK" | tail -1)"
+if [[ $RUN_ETCD == 1 ]]; then
+  printf '%-34s %12s %12s %11s\n' "" hadcs etcd hadcs/etcd
+else
+  printf '%-34s %12s\n' "" hadcs
+fi
+row "disk 4KiB write+fdatasync /s" "${R[hadcs,fsync]:-}" "${R[etcd,fsync]:-}"
+IFS=, read -r -a COUNTS <<<"$CLIENTS"
+for c in "${COUNTS[@]}"; do
+  row "put $c clients (${R[hadcs,$c,conns]:-?} conns): ops/s" "${R[hadcs,$c,ops_per_s]:-}" "${R[etcd,$c,ops_per_s]:-}"
+  row "  p50 ms" "${R[hadcs,$c,p50_ms]:-}" "${R[etcd,$c,p50_ms]:-}"
+  row "  p99 ms" "${R[hadcs,$c,p99_ms]:-}" "${R[etcd,$c,p99_ms]:-}"
+  row "  max ms" "${R[hadcs,$c,max_ms]:-}" "${R[etcd,$c,max_ms]:-}"
+  row "  errors" "${R[hadcs,$c,errors]:-}" "${R[etcd,$c,errors]:-}"
+done
+row "failover median ms (n=${R[hadcs,fo_n]:-0}/${R[etcd,fo_n]:-0})" "${R[hadcs,fo_med]:-}" "${R[etcd,fo_med]:-}"
+row "failover max ms" "${R[hadcs,fo_max]:-}" "${R[etcd,fo_max]:-}"
+row "  new leader seen, median ms" "${R[hadcs,seen_med]:-}" "${R[etcd,seen_med]:-}"
+row "RSS after load, max MB" "${R[hadcs,rssmax]:-}" "${R[etcd,rssmax]:-}"
+row "  RSS n1/n2/n3 MB" "${R[hadcs,rss]:-}" "${R[etcd,rss]:-}" noratio
+exit $FAILED
