@@ -2,7 +2,7 @@
 //   raft_conformance [catch options]           run the named scenarios (Catch2 test cases)
 //   raft_conformance --table [catch options]   ... and print a table: scenario | rule | result
 //   raft_conformance --seeds N --steps M [--first-seed S] [--nodes K] [--fault NAME] [--no-liveness]
-//                    [--join-empty] [--shrink-to-one] [--lease-reads] [--no-fork]
+//                    [--join-empty] [--no-shrink-to-one] [--lease-reads] [--no-fork]
 //                                              randomized runs of seeds S..S+N-1 (each in a child
 //                                              process, so an assertion abort is a failing seed)
 //   raft_conformance --seed S --steps M [--nodes K] [--trace]   replay one seed in-process
@@ -242,9 +242,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--join-empty") {
       a.run.joiners_know_bootstrap = false;
       a.extra += " --join-empty";
-    } else if (arg == "--shrink-to-one") {
-      a.run.shrink_to_one = true;
-      a.extra += " --shrink-to-one";
+    } else if (arg == "--no-shrink-to-one") {
+      a.run.shrink_to_one = false;
+      a.extra += " --no-shrink-to-one";
     } else if (arg == "--lease-reads") {
       a.run.lease_reads = true;
       a.extra += " --lease-reads";

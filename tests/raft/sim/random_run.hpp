@@ -21,7 +21,7 @@ struct RandomRunOptions {
   bool forget_vote_on_restart = false;  // a deliberate driver bug (checker tests)
   bool joiners_know_bootstrap = true;  // see ClusterOptions
   // Whether the nemesis may remove a voter from a two-voter configuration (2 -> 1).
-  bool shrink_to_one = false;
+  bool shrink_to_one = true;
   // Lease-based reads (ReadOnlyOption::kLeaseBased) under the conditions they assume: clocks in
   // lockstep, no crashes, no leadership transfers, no drivers forgetting their leader.
   bool lease_reads = false;
