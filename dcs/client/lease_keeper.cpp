@@ -4,6 +4,8 @@
 #include <cassert>
 #include <deque>
 
+#include <fmt/format.h>
+
 #include "dcs/client/client_stream.hpp"
 #include "dcs/client/client.hpp"
 #include "dcs/client/endpoint_set.hpp"
@@ -72,6 +74,16 @@ void LeaseKeeper::declare_lost(const std::string& why) {
     cv_.notify_all();
   }
   if (on_lost_) on_lost_(id_, why);
+}
+
+void LeaseKeeper::trouble(const std::string& what) {
+  // One warning per outage; the retries after it only at debug level.
+  if (warned_) {
+    log_debug("dcs-client", "{}", what);
+  } else {
+    log_warn("dcs-client", "{}", what);
+    warned_ = true;
+  }
 }
 
 bool LeaseKeeper::sleep_unless_stopped(std::chrono::milliseconds d) {
@@ -143,8 +155,8 @@ bool LeaseKeeper::session(std::size_t endpoint_index) {
     auto event = stream.next(wake, &response);
     if (event == StreamEvent::kTimeout) {
       if (!unanswered.empty() && Clock::now() >= unanswered.front() + reply_timeout_now()) {
-        log_warn("dcs-client", "lease {:x}: no keep-alive answer from {} in {} ms; trying another endpoint", id_,
-                 conn.name, reply_timeout_now().count());
+        trouble(fmt::format("lease {:x}: no keep-alive answer from {} in {} ms; trying another endpoint", id_,
+                            conn.name, reply_timeout_now().count()));
         return answered;
       }
       continue;
@@ -162,6 +174,7 @@ bool LeaseKeeper::session(std::size_t endpoint_index) {
     }
     confirm(sent_at, response.ttl());
     answered = true;
+    warned_ = false;
   }
   auto status = stream.close();
   if (stopping_) return answered;
@@ -169,9 +182,9 @@ bool LeaseKeeper::session(std::size_t endpoint_index) {
     declare_lost("the server does not know it: " + status.error_message());
     return answered;
   }
-  log_warn("dcs-client", "lease {:x}: keep-alive stream to {} ended ({}: {}); trying another endpoint", id_,
-           conn.name, status_code_name(status.error_code()),
-           status.error_message().empty() ? std::string("no message") : status.error_message());
+  trouble(fmt::format("lease {:x}: keep-alive stream to {} ended ({}: {}); trying another endpoint", id_, conn.name,
+                      status_code_name(status.error_code()),
+                      status.error_message().empty() ? std::string("no message") : status.error_message()));
   return answered;
 }
 

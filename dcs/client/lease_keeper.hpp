@@ -71,6 +71,7 @@ class LeaseKeeper {
   bool session(std::size_t endpoint_index);
   void confirm(Clock::time_point sent_at, std::int64_t ttl);
   void declare_lost(const std::string& why);
+  void trouble(const std::string& what);
   bool sleep_unless_stopped(std::chrono::milliseconds d);
 
   std::shared_ptr<client_detail::EndpointSet> set_;
@@ -84,6 +85,7 @@ class LeaseKeeper {
   std::int64_t ttl_ = 0;
   bool confirmed_ = false;
   Stream* stream_ = nullptr;  // the open stream, for stop() to cancel
+  bool warned_ = false;       // keeper thread only: an outage was already logged
   std::atomic<bool> stopping_{false};
   std::atomic<bool> lost_{false};
   std::thread thread_;

@@ -60,6 +60,16 @@ bool Watcher::wait_created(std::chrono::milliseconds timeout) const {
 
 std::int64_t Watcher::next_revision() const { return next_rev_.load(); }
 
+void Watcher::trouble(const std::string& what) {
+  // One warning per outage; the retries after it only at debug level.
+  if (warned_) {
+    log_debug("dcs-client", "{}", what);
+  } else {
+    log_warn("dcs-client", "{}", what);
+    warned_ = true;
+  }
+}
+
 bool Watcher::sleep_unless_stopped(std::chrono::milliseconds d) {
   std::unique_lock lock(mu_);
   return !cv_.wait_for(lock, d, [&] { return stopping_.load(); });
@@ -149,8 +159,8 @@ Watcher::SessionEnd Watcher::session(std::size_t endpoint_index, bool& delivered
     if (event == StreamEvent::kTimeout) {
       if (Clock::now() < wake) continue;
       if (!created || probe_sent) {
-        log_warn("dcs-client", "watch on '{}': no answer from {} in {} ms; resuming elsewhere from revision {}",
-                 options_.key, conn.name, probe_timeout.count(), next_rev_.load());
+        trouble(fmt::format("watch on '{}': no answer from {} in {} ms; resuming elsewhere from revision {}",
+                            options_.key, conn.name, probe_timeout.count(), next_rev_.load()));
         return SessionEnd::kRetry;
       }
       etcdserverpb::WatchRequest probe;
@@ -176,9 +186,10 @@ Watcher::SessionEnd Watcher::session(std::size_t endpoint_index, bool& delivered
       return SessionEnd::kFinal;
     default: break;
   }
-  log_warn("dcs-client", "watch on '{}': stream to {} ended ({}: {}); resuming from revision {}", options_.key,
-           conn.name, status_code_name(status.error_code()),
-           status.error_message().empty() ? std::string("no message") : status.error_message(), next_rev_.load());
+  trouble(fmt::format("watch on '{}': stream to {} ended ({}: {}); resuming from revision {}", options_.key,
+                      conn.name, status_code_name(status.error_code()),
+                      status.error_message().empty() ? std::string("no message") : status.error_message(),
+                      next_rev_.load()));
   return SessionEnd::kRetry;
 }
 
@@ -189,6 +200,7 @@ bool Watcher::handle(const etcdserverpb::WatchResponse& r, std::int64_t& watch_i
     watch_id = r.watch_id();
     // A watch "from now" resumes after the revision it was created at.
     if (next_rev_.load() == 0) next_rev_ = r.header().revision() + 1;
+    warned_ = false;
     std::lock_guard lock(mu_);
     created_once_ = true;
     cv_.notify_all();
@@ -203,8 +215,8 @@ bool Watcher::handle(const etcdserverpb::WatchResponse& r, std::int64_t& watch_i
       return false;
     }
     if (classify_failure(grpc::StatusCode::OK, r.cancel_reason(), true) != FailureKind::kFinal) {
-      log_warn("dcs-client", "watch on '{}' canceled by the server ({}); resuming elsewhere", options_.key,
-               r.cancel_reason());
+      trouble(fmt::format("watch on '{}' canceled by the server ({}); resuming elsewhere", options_.key,
+                          r.cancel_reason()));
       end = SessionEnd::kRetry;
       return false;
     }

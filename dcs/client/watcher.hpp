@@ -87,6 +87,7 @@ class Watcher {
   bool handle(const etcdserverpb::WatchResponse& r, std::int64_t& watch_id, bool& created, SessionEnd& end,
               bool& delivered);
   void fail(WatchError error);
+  void trouble(const std::string& what);
   bool sleep_unless_stopped(std::chrono::milliseconds d);
 
   std::shared_ptr<client_detail::EndpointSet> set_;
@@ -99,6 +100,7 @@ class Watcher {
   mutable std::condition_variable cv_;
   Stream* stream_ = nullptr;
   bool created_once_ = false;
+  bool warned_ = false;  // watcher thread only: an outage was already logged
   std::atomic<std::int64_t> next_rev_{0};
   std::atomic<int> resumes_{0};
   std::atomic<bool> stopping_{false};

@@ -29,5 +29,6 @@ void check_watch_resume_elsewhere(const DcsTarget& t);     // cut mid-stream of 
 void check_watch_compacted(const DcsTarget& t);        // compacted start revision: distinct error
 void check_cluster_calls(const DcsTarget& t);          // status, leader, members, learner add/remove
 void check_unreachable(const DcsTarget& t);            // refused and silent endpoints, rotation, deadlines
+void check_prompt_shutdown(const DcsTarget& t);        // destructors stop background threads at once
 
 }  // namespace ha::test

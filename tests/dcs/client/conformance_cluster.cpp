@@ -6,6 +6,8 @@
 
 #include "conformance_util.hpp"
 #include "dcs/client/endpoint_set.hpp"
+#include "dcs/client/lease_keeper.hpp"
+#include "dcs/client/watcher.hpp"
 #include "etcd_process.hpp"
 
 namespace ha::test {
@@ -120,6 +122,44 @@ void check_unreachable(const DcsTarget& t) {
     REQUIRE(c.get(t.prefix + "/unreachable/k").ok());
     CHECK(seconds_since(again_start) < 0.5);
   }
+}
+
+void check_prompt_shutdown(const DcsTarget& t) {
+  const Endpoint refused{"127.0.0.1", free_loopback_port()};
+  SilentListener silent;
+  auto timed = [](auto&& destroy) {
+    const auto start = Clock::now();
+    destroy();
+    return seconds_since(start);
+  };
+  WatchOptions w;
+  w.key = t.prefix + "/shutdown/";
+  w.prefix = true;
+
+  auto live = std::make_unique<Client>(options_for(t.endpoints));
+  auto lease = live->lease_grant(t.lease_ttl);
+  REQUIRE(lease.ok());
+  auto keeper = std::make_unique<LeaseKeeper>(*live, lease->id());
+  auto watcher = std::make_unique<Watcher>(*live, w, [](const auto&) {});
+  REQUIRE(keeper->wait_confirmed(3000ms));
+  REQUIRE(watcher->wait_created(3000ms));
+  CHECK(timed([&] { watcher.reset(); }) < 0.5);  // stream open, nothing happening
+  CHECK(timed([&] { keeper.reset(); }) < 0.5);
+
+  Client dead(options_for({refused}));
+  auto backing_off = std::make_unique<Watcher>(dead, w, [](const auto&) {});
+  auto keeper_off = std::make_unique<LeaseKeeper>(dead, lease->id());
+  std::this_thread::sleep_for(700ms);  // several failed attempts: now in a pause
+  CHECK(timed([&] { backing_off.reset(); }) < 0.5);
+  CHECK(timed([&] { keeper_off.reset(); }) < 0.5);
+
+  Client mute(options_for({silent.endpoint()}));
+  auto waiting = std::make_unique<Watcher>(mute, w, [](const auto&) {});
+  std::this_thread::sleep_for(300ms);  // waiting for a connection that never completes
+  CHECK(timed([&] { waiting.reset(); }) < 0.5);
+
+  REQUIRE(live->lease_revoke(lease->id()).ok());
+  CHECK(timed([&] { live.reset(); }) < 0.5);
 }
 
 }  // namespace ha::test

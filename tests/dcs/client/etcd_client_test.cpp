@@ -31,7 +31,7 @@ void with_etcd(Scenario scenario) {
 TEST_CASE("etcd: put, get, prefix, range, revision, delete", "[etcd]") { with_etcd(ha::test::check_kv); }
 TEST_CASE("etcd: txn create-if-absent and compare-and-set", "[etcd]") { with_etcd(ha::test::check_txn_cas); }
 TEST_CASE("etcd: compaction makes old revisions an error", "[etcd]") { with_etcd(ha::test::check_compaction); }
-TEST_CASE("etcd: lease keeper keeps a key past its TTL; revoke deletes it", "[etcd]") {
+TEST_CASE("etcd: lease keeper keeps a key past its TTL and revoke deletes it", "[etcd]") {
   with_etcd(ha::test::check_lease_keeper);
 }
 TEST_CASE("etcd: lease keeper survives a cut connection", "[etcd]") { with_etcd(ha::test::check_lease_keeper_moves); }
@@ -52,4 +52,7 @@ TEST_CASE("etcd: status, leader, members, learner add and remove", "[etcd]") {
 }
 TEST_CASE("etcd: refused and silent endpoints, deadlines, rotation", "[etcd]") {
   with_etcd(ha::test::check_unreachable);
+}
+TEST_CASE("etcd: watchers, keepers and clients stop promptly", "[etcd]") {
+  with_etcd(ha::test::check_prompt_shutdown);
 }
