@@ -391,16 +391,25 @@ void Server::wait() {
 
 void Server::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;
-    stopped_ = true;
+    // Only one thread stops the server; any other caller (main after wait(), the destructor)
+    // waits until it is done, so that nothing is destroyed while it is still being stopped.
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) {
+      cv_.wait(lock, [this] { return stopped_; });
+      return;
+    }
+    stopping_ = true;
   }
-  cv_.notify_all();
   if (http_) http_->stop();
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
   if (client_server_) client_server_->Shutdown(deadline);
   if (peer_server_) peer_server_->Shutdown(deadline);
   if (driver_) driver_->stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace ha::dcs

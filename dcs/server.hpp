@@ -48,8 +48,9 @@ class Server {
   // Opens the data directory, joins or bootstraps the cluster and starts serving.
   // Throws StartupError (or raft::StorageError for a damaged data directory).
   void start();
-  // Blocks until stop() is called (from a signal handler thread, say).
+  // Blocks until stop() was called (from a signal handler thread, say) and has finished.
   void wait();
+  // Stops serving; a second caller waits until the first one has finished stopping.
   void stop();
 
   std::uint64_t member_id() const { return member_id_; }
@@ -82,7 +83,8 @@ class Server {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopped_ = false;
+  bool stopping_ = false;  // stop() has begun
+  bool stopped_ = false;   // stop() has finished
 };
 
 }  // namespace ha::dcs
