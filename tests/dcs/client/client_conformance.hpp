@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,10 @@ void check_watch_compacted(const DcsTarget& t);        // compacted start revisi
 void check_cluster_calls(const DcsTarget& t);          // status, leader, members, learner add/remove
 void check_unreachable(const DcsTarget& t);            // refused and silent endpoints, rotation, deadlines
 void check_prompt_shutdown(const DcsTarget& t);        // destructors stop background threads at once
+
+// For multi-member targets: `kill(leader)` must stop the member serving that endpoint (kill -9).
+// Writes (retry-safe) keep succeeding, a watcher sees every acknowledged write once and in order,
+// and a kept lease stays alive through the election. Needs lease_ttl well above the failover time.
+void check_survives_leader_loss(const DcsTarget& t, const std::function<void(const dcs::Endpoint&)>& kill);
 
 }  // namespace ha::test
