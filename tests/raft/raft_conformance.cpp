@@ -242,6 +242,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--join-empty") {
       a.run.joiners_know_bootstrap = false;
       a.extra += " --join-empty";
+    } else if (arg == "--shrink-to-one") {
+      a.run.shrink_to_one = true;  // the default; kept for old command lines
     } else if (arg == "--no-shrink-to-one") {
       a.run.shrink_to_one = false;
       a.extra += " --no-shrink-to-one";
@@ -255,6 +257,10 @@ int main(int argc, char** argv) {
     } else {
       rest.push_back(argv[i]);
     }
+  }
+  if ((a.random || a.replay) && rest.size() > 1) {
+    std::fprintf(stderr, "unknown option for a randomized run: %s\n", rest[1]);
+    return 2;
   }
   if (a.random) return run_seeds(argv[0], a);
   if (a.replay) {

@@ -146,7 +146,7 @@ void Cluster::stabilize(int max_rounds) {
       bool moved = false;
       for (NodeId id : up_nodes()) {
         SimNode& n = node(id);
-        while (n.up() && n.core().has_ready()) {
+        for (int guard = 0; guard < 1000 && n.up() && n.core().has_ready(); ++guard) {
           handle_ready(n);
           moved = true;
         }
