@@ -71,7 +71,7 @@ TEST_CASE("core bug: a server that joins with an empty configuration must learn 
           "[sim][!mayfail][diss-4.1] A new server learns the whole configuration before it can vote or campaign") {
   // The bootstrap configuration lives only in the snapshot metadata at index 0; a joiner with an
   // empty log is sent entries from index 1 and so sees only the later changes: after promotion it
-  // believes it is the only voter (random: raft_conformance --seed 18 --join-empty -> two leaders).
+  // believes it is the only voter (random: raft_conformance --seed 1 --join-empty: two leaders in term 11).
   ClusterOptions o;
   o.voters = 3;
   o.joiners_know_bootstrap = false;
