@@ -12,7 +12,11 @@ namespace ha::raft {
 class MemoryStorage : public DurableStorage {
  public:
   MemoryStorage() = default;
-  // A fresh member of a new cluster whose initial configuration is `cs`.
+  // A fresh member of a new cluster whose initial configuration is `cs`. That configuration lives
+  // only in this storage (at index 0), not in the log: a member that joins later must be started
+  // with the same `cs`, or it rebuilds its configuration from the log's changes alone and gets
+  // it wrong. Applications that add members at runtime should bootstrap with conf-change
+  // entries at the start of the log instead, as hadcs does (dcs/server.cpp).
   explicit MemoryStorage(const ConfState& cs);
 
   InitialState initial_state() const override;
