@@ -85,6 +85,8 @@ class Client {
   // --- Maintenance.
   // One endpoint of the client's list (by index), no retry elsewhere.
   RpcResult<etcdserverpb::StatusResponse> status(std::size_t endpoint_index, const CallOptions& call = {});
+  // The same for an endpoint given by address; it must be one of the client's.
+  RpcResult<etcdserverpb::StatusResponse> status(const Endpoint& endpoint, const CallOptions& call = {});
   // Every endpoint at once, in the client's order; each within the call's deadline.
   std::vector<EndpointStatus> status_all(const CallOptions& call = {});
   // Asks every endpoint for its status and names the leader they report. Remembers it for

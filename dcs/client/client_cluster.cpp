@@ -103,6 +103,16 @@ RpcResult<etcdserverpb::StatusResponse> Client::status(std::size_t endpoint_inde
   return result_of(std::move(error), std::move(response));
 }
 
+RpcResult<etcdserverpb::StatusResponse> Client::status(const Endpoint& endpoint, const CallOptions& call) {
+  auto index = set_->index_of(endpoint);
+  if (!index) {
+    return error_at(grpc::StatusCode::INVALID_ARGUMENT,
+                    endpoint.host_port() + " is not one of the client's endpoints", endpoint.host_port(),
+                    call_timeout(*set_, call));
+  }
+  return status(*index, call);
+}
+
 std::vector<EndpointStatus> Client::status_all(const CallOptions& call) {
   const auto timeout = call_timeout(*set_, call);
   const auto deadline = std::chrono::system_clock::now() + timeout;

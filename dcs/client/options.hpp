@@ -29,10 +29,12 @@ struct ClientOptions {
 struct CallOptions {
   // The call's overall deadline; empty = ClientOptions::default_timeout.
   std::optional<std::chrono::milliseconds> timeout;
-  // For Put, DeleteRange and Txn: running the request twice is harmless (e.g. a compare-and-set
-  // that refreshes a key to the value it already has), so it is retried on another endpoint
-  // after an ambiguous failure. Reads are always retried; other writes only when the request
-  // surely never reached a server.
+  // For writes (put, delete, txn, compact, lease and member calls): running the request twice
+  // is harmless (e.g. a compare-and-set that refreshes a key to the value it already has), so
+  // it is retried on another endpoint after an ambiguous failure (timeout, lost connection, no
+  // leader). Without it a write is retried only when it surely never reached a server. Reads
+  // (and read-only transactions) are always retried. Do not set it on a create-if-absent
+  // transaction whose caller needs to know whether it was the one that created the key.
   bool retry_safe = false;
 };
 

@@ -81,7 +81,7 @@ std::string RpcError::to_string() const {
     std::string within = timeout.count() > 0 ? fmt::format(" within {} ms", timeout.count()) : std::string();
     return fmt::format(
         "no answer from hadcs at {}{}; a member may be stopped or overloaded, or the cluster may have lost "
-        "quorum (a write may or may not have been applied); check `hactl dcs status`, or raise the timeout",
+        "quorum (a write may or may not have taken effect); check `hactl dcs status`, or raise the timeout",
         where, within);
   }
   if (code == grpc::StatusCode::UNAVAILABLE) {

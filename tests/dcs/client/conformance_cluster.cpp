@@ -28,6 +28,12 @@ void check_cluster_calls(const DcsTarget& t) {
   }
   auto single = c.status(0);
   REQUIRE(single.ok());
+  auto by_address = c.status(t.endpoints.back());
+  REQUIRE(by_address.ok());
+  CHECK(by_address->header().member_id() == statuses.back().status->header().member_id());
+  auto stranger = c.status(Endpoint{"127.0.0.1", 1});
+  REQUIRE_FALSE(stranger.ok());
+  CHECK(stranger.error().code == grpc::StatusCode::INVALID_ARGUMENT);
 
   auto leader = c.leader();
   REQUIRE(leader.ok());
