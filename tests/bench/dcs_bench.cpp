@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -41,6 +42,8 @@ struct PutArgs {
   int timeout_ms = 5000;
   std::string format = "table";
   std::string key_prefix;
+  std::string timeline;
+  int timeline_ms = 100;
 };
 
 std::vector<int> parse_int_list(const std::string& csv) {
@@ -84,6 +87,29 @@ std::string find_leader_endpoint(const std::vector<std::string>& eps, std::chron
   throw std::runtime_error("no leader found: " + v.problem);
 }
 
+// Appends one row's timeline: a header, then "UTC-time acked max_ms" per bucket.
+void write_timeline(const std::string& path, int clients, int bucket_ms, const LoadResult& r) {
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) {
+    std::perror(("dcs_bench: cannot append to " + path).c_str());
+    return;
+  }
+  std::fprintf(f, "# clients=%d bucket_ms=%d (UTC time of the bucket start, puts acked, max ms)\n",
+               clients, bucket_ms);
+  for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+    auto t = r.window_start + std::chrono::milliseconds(static_cast<long>(i) * bucket_ms);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char when[32];
+    std::strftime(when, sizeof when, "%H:%M:%S", &tm);
+    std::fprintf(f, "%s.%03lld %6llu %9.3f\n", when, static_cast<long long>(ms % 1000),
+                 static_cast<unsigned long long>(r.timeline[i].acked), r.timeline[i].max_us / 1000.0);
+  }
+  std::fclose(f);
+}
+
 int run_put(const PutArgs& a) {
   auto eps = endpoints_or_exit(a.endpoints);
   auto counts = parse_int_list(a.clients);
@@ -124,7 +150,9 @@ int run_put(const PutArgs& a) {
     o.value_bytes = a.value_bytes;
     o.timeout = std::chrono::milliseconds(a.timeout_ms);
     o.key_prefix = run_tag + std::to_string(clients) + "/";
+    if (!a.timeline.empty()) o.timeline_ms = a.timeline_ms;
     LoadResult r = run_put_load(o);
+    if (!a.timeline.empty()) write_timeline(a.timeline, clients, a.timeline_ms, r);
     double rate = r.seconds > 0 ? static_cast<double>(r.acked) / r.seconds : 0;
     int conns = std::min(o.conns, clients);
     if (a.format == "table") {
@@ -283,6 +311,12 @@ int main(int argc, char** argv) {
   put->add_option("--format", pa.format, "table or kv (one 'point k=v ...' line per row)")
       ->capture_default_str();
   put->add_option("--key-prefix", pa.key_prefix, "Key prefix (default dcs_bench/<ms>/)");
+  put->add_option("--timeline", pa.timeline,
+                  "Append per-bucket puts and worst latency of each row to this file (UTC times, "
+                  "to line up with server logs)");
+  put->add_option("--timeline-ms", pa.timeline_ms, "Bucket length for --timeline")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 
   FailoverArgs fa;
   auto* fo = app.add_subcommand(

@@ -172,6 +172,7 @@ HealthResult wait_healthy(const std::vector<std::string>& endpoints, std::chrono
     auto stub = etcdserverpb::KV::NewStub(channels[leader]);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    ctx.set_wait_for_ready(true);
     etcdserverpb::PutRequest req;
     req.set_key("dcs_bench/health");
     req.set_value("ok");

@@ -23,6 +23,7 @@ struct Shared {
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> acked{0};  // inside the window, for --total
+  std::atomic<Clock::rep> window_start{0};
 };
 
 struct Worker;
@@ -50,6 +51,7 @@ struct Worker {
   grpc::CompletionQueue cq;
   std::vector<Client*> clients;
   std::vector<std::uint32_t> samples_us;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> events;  // (ms into the window, latency us)
   std::uint64_t errors = 0;
   std::map<std::string, std::uint64_t> error_kinds;
   int outstanding = 0;
@@ -69,6 +71,8 @@ class Load {
     };
     sleep_s(o_.warmup_s);
     auto start = Clock::now();
+    auto wall_start = std::chrono::system_clock::now();
+    shared_.window_start = start.time_since_epoch().count();
     shared_.measuring = true;
     auto end_by = start + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(o_.duration_s));
@@ -90,6 +94,18 @@ class Load {
     }
     r.acked = all.size();
     r.latency = summarize(all);
+    r.window_start = wall_start;
+    if (o_.timeline_ms > 0) {
+      auto n = static_cast<std::size_t>(r.seconds * 1000 / o_.timeline_ms) + 1;
+      r.timeline.resize(n);
+      for (auto& w : workers_) {
+        for (auto [ms, us] : w->events) {
+          auto& b = r.timeline[std::min<std::size_t>(ms / static_cast<std::uint32_t>(o_.timeline_ms), n - 1)];
+          ++b.acked;
+          b.max_us = std::max(b.max_us, us);
+        }
+      }
+    }
     return r;
   }
 
@@ -166,7 +182,13 @@ class Load {
       if (call->status.ok()) {
         if (counted) {
           auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - call->start).count();
-          w.samples_us.push_back(static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));
+          auto lat = static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX));
+          w.samples_us.push_back(lat);
+          if (o_.timeline_ms > 0) {
+            auto since = now - Clock::time_point(Clock::duration(shared_.window_start.load()));
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+            w.events.emplace_back(static_cast<std::uint32_t>(std::max<long long>(ms, 0)), lat);
+          }
           shared_.acked.fetch_add(1, std::memory_order_relaxed);
         }
         if (!stopping) issue(c);

@@ -24,6 +24,13 @@ struct LoadOptions {
   std::size_t value_bytes = 256;
   std::chrono::milliseconds timeout{5000};  // deadline of each put
   std::string key_prefix;                   // keys are key_prefix + client + sequence number
+  int timeline_ms = 0;  // > 0: also count puts and their worst latency per bucket of this length
+};
+
+// One bucket of the timeline: puts acknowledged in it and the slowest of them.
+struct TimelineBucket {
+  std::uint64_t acked = 0;
+  std::uint32_t max_us = 0;
 };
 
 struct LoadResult {
@@ -32,6 +39,8 @@ struct LoadResult {
   std::map<std::string, std::uint64_t> error_kinds;  // gRPC code + message -> count
   double seconds = 0;                                 // length of the window
   LatencySummary latency;
+  std::chrono::system_clock::time_point window_start;  // wall clock, to compare with server logs
+  std::vector<TimelineBucket> timeline;                // when timeline_ms > 0
 };
 
 // Runs one load point; throws std::runtime_error when an endpoint cannot be reached.

@@ -92,12 +92,17 @@ forget_pid() {
 stop_pids() {  # TERM, then KILL after 5 s; only our own PIDs
   local p t
   for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "$@"; do
-    for ((t = 0; t < 50; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-    forget_pid "$p"
-  done
+  {  # bash's "Killed" job notices go to /dev/null
+    for p in "$@"; do
+      for ((t = 0; t < 50; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$p" 2>/dev/null; then
+        echo "[$(date +%H:%M:%S)] PID $p did not stop within 5 s of SIGTERM; SIGKILL" >&3
+        kill -KILL "$p"
+      fi
+      wait "$p"
+      forget_pid "$p"
+    done
+  } 2>/dev/null
 }
 
 cleanup() {
@@ -105,6 +110,7 @@ cleanup() {
   [[ ${#PIDS[@]} -gt 0 ]] && stop_pids "${PIDS[@]}"
   if [[ $KEEP == 1 ]]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
+exec 3>&2
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
@@ -171,7 +177,7 @@ kv() {  # kv LINE KEY: the value of KEY=... in LINE
 
 stats() {  # stats V...: "median max" of numbers
   [[ $# -eq 0 ]] && { echo "- -"; return; }
-  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
+  printf '%s\n' "$@" | awk '$1 >= 0' | sort -g | awk '{v[NR] = $1} END {
     if (NR == 0) { print "- -"; exit }
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%.0f %.0f\n", m, v[NR] }'
@@ -213,11 +219,14 @@ measure() {  # measure ENGINE BINARY
     if ! "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null; then
       log "$e: not healthy before failover round $r"; FAILED=1; break
     fi
-    out=$("$BENCH" failover --endpoints "$ENDPOINTS" --pids "$(IFS=,; echo "${MPID[*]}")")
+    {  # bash's "Killed" job notice goes to /dev/null; dcs_bench's errors to a file
+      out=$("$BENCH" failover --endpoints "$ENDPOINTS" --pids "$(IFS=,; echo "${MPID[*]}")" 2>"$WORK/failover.err")
+      k=$(kv "$out" killed_index)
+      [[ -n $k && $k -ge 0 ]] && wait "${MPID[$k]}"
+    } 2>/dev/null
     echo "  $e round $r: $out" >&2
-    k=$(kv "$out" killed_index)
+    sed 's/^/    /' "$WORK/failover.err" >&2
     if [[ -z $k || $k -lt 0 ]]; then log "$e: failover round $r failed"; FAILED=1; break; fi
-    wait "${MPID[$k]}" 2>/dev/null
     forget_pid "${MPID[$k]}"
     acks+=("$(kv "$out" ack_ms)")
     seen+=("$(kv "$out" leader_seen_ms)")
