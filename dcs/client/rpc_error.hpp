@@ -66,7 +66,4 @@ class [[nodiscard]] RpcResult {
   std::variant<T, RpcError> v_;
 };
 
-// For calls whose response carries nothing the caller needs.
-struct Done {};
-
 }  // namespace ha::dcs
