@@ -143,6 +143,13 @@ void Server::resolve_identity() {
             member_id_ = mem.id();
             cluster_id_ = resp.header().cluster_id();
             log_info(kLog, "joining cluster {:x} as member {:x}", cluster_id_, member_id_);
+            for (const auto& other : resp.members()) {
+              Endpoint e;
+              if (other.id() != member_id_ && other.peerurls_size() > 0 &&
+                  parse_endpoint(other.peerurls(0), e).empty()) {
+                join_peers_.emplace_back(other.id(), e.host_port());
+              }
+            }
             return;
           }
         }
@@ -239,6 +246,7 @@ void Server::start() {
       driver_->set_peer(id, m.peer_url.host_port());
     }
   }
+  for (const auto& [id, target] : join_peers_) driver_->set_peer(id, target);
   core_->set_peers_listener([this](const MemberTable& table) {
     std::set<std::uint64_t> present;
     for (const auto& m : table.all()) {

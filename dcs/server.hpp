@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dcs/server_options.hpp"
@@ -67,6 +68,9 @@ class Server {
   ServerOptions options_;
   std::uint64_t member_id_ = 0;
   std::uint64_t cluster_id_ = 0;
+  // A joining member's peers (ID, peer URL) from the running cluster's member list: it must be
+  // able to answer the leader before its own log holds the member table.
+  std::vector<std::pair<std::uint64_t, std::string>> join_peers_;
   std::unique_ptr<raft::RocksDbStorage> storage_;
   std::unique_ptr<DcsCore> core_;
   std::unique_ptr<RaftDriver> driver_;
