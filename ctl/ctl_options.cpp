@@ -1,7 +1,9 @@
 #include "ctl/ctl_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +22,26 @@ struct RawFlags {
   std::vector<std::string> pgs;
   std::string dsn_member;
   std::string move_leader_member;
+  std::string lease;
 };
+
+// A lease ID in hex as etcdctl and `hactl dcs leases` print it, with or without "0x".
+bool parse_lease_id(const std::string& text, std::int64_t& out) {
+  std::string digits = text;
+  if (digits.rfind("0x", 0) == 0 || digits.rfind("0X", 0) == 0) digits = digits.substr(2);
+  if (digits.empty() || digits.size() > 16) return false;
+  std::uint64_t v = 0;
+  for (const char c : digits) {
+    const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                  : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
+                  : (c >= 'A' && c <= 'F')                   ? c - 'A' + 10
+                                                             : -1;
+    if (d < 0) return false;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  out = static_cast<std::int64_t>(v);
+  return out > 0;
+}
 
 std::string split_assignment(const char* flag, const std::vector<std::string>& items,
                              const char* example,
@@ -73,6 +94,8 @@ CtlCommandLine parse_ctl_command_line(int argc, const char* const* argv) {
       ->envname("HACTL_CONFIG");
   app.add_option("--dcs", raw.dcs, "hadcs client endpoints, host:port,... (instead of -c)");
   app.add_option("--scope", o.scope, "The cluster's name (its scope in the agent's config)");
+  app.add_option("--timeout", o.timeout_seconds, "Deadline of every DCS call in seconds")
+      ->capture_default_str();
 
   CLI::App* list = app.add_subcommand("list", "Show the members: role, state, timeline, lag");
   list->add_option("--watch", o.watch_seconds, "Refresh every SECONDS until interrupted");
@@ -137,15 +160,22 @@ CtlCommandLine parse_ctl_command_line(int argc, const char* const* argv) {
   CLI::App* get = add_format(dcs->add_subcommand("get", "Read a key"), raw);
   get->add_option("KEY", o.key, "The key")->required();
   get->add_flag("--prefix", o.prefix, "Read every key starting with KEY");
+  get->add_option("--rev", o.revision, "Read the store as it was at this revision");
+  get->add_flag("--print-value-only", o.print_value_only, "Print only the values");
   CLI::App* put = dcs->add_subcommand("put", "Write a key");
   put->add_option("KEY", o.key, "The key")->required();
   put->add_option("VALUE", o.value, "The value")->required();
+  put->add_option("--lease", raw.lease, "Attach the key to this lease (hex ID, as 'dcs leases' shows)");
   CLI::App* del = dcs->add_subcommand("del", "Delete a key");
   del->add_option("KEY", o.key, "The key")->required();
   del->add_flag("--prefix", o.prefix, "Delete every key starting with KEY");
   CLI::App* watch = dcs->add_subcommand("watch", "Print changes to a key as they happen");
   watch->add_option("KEY", o.key, "The key")->required();
   watch->add_flag("--prefix", o.prefix, "Watch every key starting with KEY");
+  watch->add_option("--rev", o.revision, "Start at this revision (replays history)");
+  watch->add_option("--count", o.count, "Stop after this many events");
+  watch->add_option("--timeout", o.watch_timeout, "Stop after this many seconds");
+  add_format(watch, raw);
   add_format(dcs->add_subcommand("leases", "List the leases and their time to live"), raw);
   CLI::App* move_leader = dcs->add_subcommand("move-leader", "Hand Raft leadership to a member");
   move_leader->add_option("MEMBER", raw.move_leader_member, "The DCS member")->required();
@@ -236,6 +266,15 @@ CtlCommandLine parse_ctl_command_line(int argc, const char* const* argv) {
     }
   }
   if (o.command == "dcs move-leader") o.members = {raw.move_leader_member};
+  if (!(o.timeout_seconds > 0) || o.timeout_seconds > 3600) {
+    return usage_error("--timeout must be a number of seconds between 0 and 3600");
+  }
+  if (o.revision < 0) return usage_error("--rev must be a revision number (0 = the newest)");
+  if (o.count < 0) return usage_error("--count must be a positive number of events");
+  if (o.watch_timeout < 0) return usage_error("--timeout must be a positive number of seconds");
+  if (!raw.lease.empty() && !parse_lease_id(raw.lease, o.lease)) {
+    return usage_error("--lease '" + raw.lease + "' must be a lease ID in hex, as 'hactl dcs leases' shows");
+  }
   if (auto err = split_assignment("--set", raw.sets, "ttl=30", o.set_values); !err.empty()) {
     return usage_error(err);
   }

@@ -19,6 +19,8 @@ struct CtlOptions {
   std::string config_file;
   std::vector<dcs::Endpoint> dcs_endpoints;
   std::string scope;
+  // Deadline of every DCS call, in seconds (--timeout before the command).
+  double timeout_seconds = 5;
 
   // The command, its words joined by one space: "list", "switchover", "dcs get", ...
   std::string command;
@@ -40,6 +42,11 @@ struct CtlOptions {
   std::string key;                                              // dcs get/put/del/watch
   std::string value;                                            // dcs put
   bool prefix = false;  // dcs get/del/watch: KEY is a prefix
+  std::int64_t revision = 0;      // dcs get: read at; dcs watch: start at (0 = now)
+  bool print_value_only = false;  // dcs get
+  std::int64_t lease = 0;         // dcs put: attach to this lease (0 = none)
+  int count = 0;                  // dcs watch: stop after this many events (0 = never)
+  double watch_timeout = 0;       // dcs watch: stop after this many seconds (0 = never)
 };
 
 // What a command line asks for: run with `options` (run = true), or exit now with `exit_code`
