@@ -17,6 +17,8 @@ ROUNDS=5
 TARGET=leader
 WORKBASE=${TMPDIR:-/var/tmp}
 KEEP=0
+HADCS_ARGS=
+ETCD_ARGS=
 
 usage() {
   cat <<EOF
@@ -43,6 +45,8 @@ Options:
   --threads N           dcs_bench completion-queue threads (default $THREADS)
   --target leader|all   send puts to the leader or spread them over all members (default $TARGET)
   --rounds N            failover rounds per cluster (default $ROUNDS; at least 1)
+  --hadcs-args "ARGS"   extra flags for every hadcs member, e.g. "--snapshot-count 100000"
+  --etcd-args "ARGS"    extra flags for every etcd member (default: none, etcd's defaults)
   --workdir DIR         where to make the temporary folder (default \$TMPDIR or /var/tmp)
   --keep                keep the temporary folder (logs) instead of removing it
   -h, --help            this text
@@ -65,6 +69,8 @@ while [[ $# -gt 0 ]]; do
     --target) TARGET=${2:?}; shift 2 ;;
     --rounds) ROUNDS=${2:?}; shift 2 ;;
     --workdir) WORKBASE=${2:?}; shift 2 ;;
+    --hadcs-args) HADCS_ARGS=$2; shift 2 ;;
+    --etcd-args) ETCD_ARGS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -*) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) POS+=("$1"); shift ;;
@@ -140,7 +146,10 @@ start_member() {  # start_member I: starts member n(I+1) of $ENGINE and records 
     --listen-client-urls "http://127.0.0.1:${CPORT[$i]}" --advertise-client-urls "http://127.0.0.1:${CPORT[$i]}"
     --listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}"
     --initial-cluster "$INITIAL" --initial-cluster-token "dcs-bench-$ENGINE" --initial-cluster-state new)
-  "$BIN" "${args[@]}" >>"$WORK/$ENGINE-$name.log" 2>&1 &
+  local extra=()
+  [[ $ENGINE == hadcs ]] && read -r -a extra <<<"$HADCS_ARGS"
+  [[ $ENGINE == etcd ]] && read -r -a extra <<<"$ETCD_ARGS"
+  "$BIN" "${args[@]}" "${extra[@]}" >>"$WORK/$ENGINE-$name.log" 2>&1 &
   MPID[$i]=$!
   PIDS+=("$!")
 }
@@ -264,6 +273,8 @@ row() {  # row LABEL HADCS_VALUE ETCD_VALUE [noratio]
 echo
 echo "dcs_bench: 3 members on loopback, fsync on, ${DURATION}s per load point, 256-byte values, target $TARGET"
 echo "host: $(nproc) cores, $(uname -r); work folder on $(df --output=source "$WORK" | tail -1)"
+[[ -n $HADCS_ARGS ]] && echo "hadcs extra flags: $HADCS_ARGS"
+[[ -n $ETCD_ARGS ]] && echo "etcd extra flags: $ETCD_ARGS"
 if [[ $RUN_ETCD == 1 ]]; then
   printf '%-34s %12s %12s %11s\n' "" hadcs etcd hadcs/etcd
 else
