@@ -110,12 +110,11 @@ struct ProbeMembers {
   std::vector<std::string> names;
 };
 
-using Action =
-    std::variant<ClaimInitializeKey, Bootstrap, SetInitializeKey, DeleteInitializeKey, CloneFrom,
-                 AcquireLeaderLock, RefreshLeaderLock, ReleaseLeaderLock, Promote, Demote,
-                 StartAsReplica, FollowNewLeader, RestartPostgres, Rewind, Reinitialize,
-                 UpdateMemberKey, WriteHistory, ClearFailoverKey, SetSyncStandbys, WriteSyncKey,
-                 DeleteSyncKey, ProbeMembers>;
+using Action = std::variant<ClaimInitializeKey, Bootstrap, SetInitializeKey, DeleteInitializeKey,
+                            CloneFrom, AcquireLeaderLock, RefreshLeaderLock, ReleaseLeaderLock,
+                            Promote, Demote, StartAsReplica, FollowNewLeader, RestartPostgres,
+                            Rewind, Reinitialize, UpdateMemberKey, WriteHistory, ClearFailoverKey,
+                            SetSyncStandbys, WriteSyncKey, DeleteSyncKey, ProbeMembers>;
 
 // "Demote(graceful)", "StartAsReplica(node1)", ... for logs and test failure messages.
 std::string describe(const Action& action);

@@ -15,7 +15,8 @@ const char* to_string(PgRole role) {
 
 PgRole role_from_string(const std::string& text) {
   if (text == "primary" || text == "master" || text == "leader") return PgRole::primary;
-  if (text == "replica" || text == "standby" || text == "sync_standby" || text == "standby_leader") {
+  if (text == "replica" || text == "standby" || text == "sync_standby" ||
+      text == "standby_leader") {
     return PgRole::replica;
   }
   return PgRole::unknown;

@@ -39,11 +39,11 @@ const std::map<std::string, std::string>& top_level_hints() {
 const std::map<std::string, std::string>& postgresql_hints() {
   static const std::map<std::string, std::string> hints = [] {
     std::map<std::string, std::string> h;
-    for (const char* key : {"config_dir", "pgpass", "callbacks", "create_replica_methods",
-                            "recovery_conf", "custom_conf", "pg_ident", "pg_ctl_timeout",
-                            "use_unix_socket", "use_unix_socket_repl", "bin_name", "rewind",
-                            "pre_promote", "before_stop", "proxy_address",
-                            "remove_data_directory_on_diverged_timelines", "basebackup"}) {
+    for (const char* key :
+         {"config_dir", "pgpass", "callbacks", "create_replica_methods", "recovery_conf",
+          "custom_conf", "pg_ident", "pg_ctl_timeout", "use_unix_socket", "use_unix_socket_repl",
+          "bin_name", "rewind", "pre_promote", "before_stop", "proxy_address",
+          "remove_data_directory_on_diverged_timelines", "basebackup"}) {
       h[key] = kNotYet;
     }
     h["use_slots"] = kDynamic;
@@ -55,10 +55,10 @@ const std::map<std::string, std::string>& postgresql_hints() {
 const std::map<std::string, std::string>& restapi_hints() {
   static const std::map<std::string, std::string> hints = [] {
     std::map<std::string, std::string> h;
-    for (const char* key : {"certfile", "keyfile", "keyfile_password", "cafile", "ciphers",
-                            "verify_client", "allowlist", "allowlist_include_members",
-                            "http_extra_headers", "https_extra_headers", "request_queue_size",
-                            "server_tokens", "thread_pool_size"}) {
+    for (const char* key :
+         {"certfile", "keyfile", "keyfile_password", "cafile", "ciphers", "verify_client",
+          "allowlist", "allowlist_include_members", "http_extra_headers", "https_extra_headers",
+          "request_queue_size", "server_tokens", "thread_pool_size"}) {
       h[key] = kNotYet;
     }
     return h;
@@ -142,8 +142,10 @@ std::vector<std::string> read_initdb(ConfigSection& s) {
       out.push_back("--" + item.begin().key() + "=" +
                     (value.is_string() ? value.get<std::string>() : value.dump()));
     } else {
-      s.error(at, "expected an option name (data-checksums) or one name: value pair "
-                  "(encoding: UTF8), got " + describe_json_value(item));
+      s.error(at,
+              "expected an option name (data-checksums) or one name: value pair "
+              "(encoding: UTF8), got " +
+                  describe_json_value(item));
       continue;
     }
     const std::string& opt = out.back();
@@ -159,8 +161,9 @@ void read_dcs(ConfigSection& root, AgentConfig& c) {
   const bool ours = root.has("dcs");
   const bool etcd3 = root.has("etcd3");
   if (ours && etcd3) {
-    root.error("etcd3", "dcs and etcd3 both name the DCS; give one (etcd3 is accepted as "
-                        "Patroni's spelling of dcs)");
+    root.error("etcd3",
+               "dcs and etcd3 both name the DCS; give one (etcd3 is accepted as "
+               "Patroni's spelling of dcs)");
   }
   std::optional<std::vector<std::string>> list;
   std::string list_path;
@@ -186,9 +189,16 @@ void read_dcs(ConfigSection& root, AgentConfig& c) {
   }
   e3.accept("hosts");
   e3.accept("host");
-  e3.finish({{"protocol", kNotYet}, {"username", kNotYet}, {"password", kNotYet},
-             {"cacert", kNotYet}, {"cert", kNotYet}, {"key", kNotYet}, {"srv", kNotYet},
-             {"url", kNotYet}, {"proxy", kNotYet}, {"use_proxies", kNotYet}});
+  e3.finish({{"protocol", kNotYet},
+             {"username", kNotYet},
+             {"password", kNotYet},
+             {"cacert", kNotYet},
+             {"cert", kNotYet},
+             {"key", kNotYet},
+             {"srv", kNotYet},
+             {"url", kNotYet},
+             {"proxy", kNotYet},
+             {"use_proxies", kNotYet}});
   if (!ours && !etcd3) {
     root.require("dcs", "where hadcs runs, e.g. dcs: {endpoints: [10.0.0.1:2379]}");
     return;
@@ -262,8 +272,10 @@ ConfigLoad parse_config(std::string_view yaml_text, const std::string& source) {
     return out;
   }
   if (!doc.value.is_object()) {
-    out.errors.push_back(source + ": expected a map of settings (scope, name, dcs, restapi, "
-                                  "postgresql, ...), got " + describe_json_value(doc.value));
+    out.errors.push_back(source +
+                         ": expected a map of settings (scope, name, dcs, restapi, "
+                         "postgresql, ...), got " +
+                         describe_json_value(doc.value));
     return out;
   }
   std::vector<ConfigError> errors;
@@ -281,9 +293,10 @@ ConfigLoad parse_config(std::string_view yaml_text, const std::string& source) {
   root.require("name", "this member's name, unique in the cluster");
   if (auto v = root.string("name")) {
     if (!valid_member_name(*v)) {
-      root.error("name", "'" + *v + "' is not a usable member name: use 1-63 letters, digits, "
-                                    "'_', '-' or '.' (it names the member's DCS key, its "
-                                    "replication slot and its application_name)");
+      root.error("name", "'" + *v +
+                             "' is not a usable member name: use 1-63 letters, digits, "
+                             "'_', '-' or '.' (it names the member's DCS key, its "
+                             "replication slot and its application_name)");
     } else {
       c.name = *v;
     }
@@ -343,9 +356,12 @@ ConfigLoad parse_config(std::string_view yaml_text, const std::string& source) {
       c.bootstrap.dcs = parsed.config;
       errors.insert(errors.end(), parsed.errors.begin(), parsed.errors.end());
     }
-    s.finish({{"method", kNotYet}, {"post_bootstrap", kNotYet}, {"post_init", kNotYet},
-              {"users", "removed from Patroni in 4.0 and not supported; create users in a "
-                        "post-bootstrap step"}});
+    s.finish({{"method", kNotYet},
+              {"post_bootstrap", kNotYet},
+              {"post_init", kNotYet},
+              {"users",
+               "removed from Patroni in 4.0 and not supported; create users in a "
+               "post-bootstrap step"}});
   }
 
   c.tags = read_tags(root.section("tags"));

@@ -27,8 +27,8 @@ enum class WatchdogMode { off, automatic, required };
 const char* to_string(WatchdogMode mode);
 
 struct AgentConfig {
-  std::string scope;                      // the cluster's name
-  std::string name;                       // this member's unique name
+  std::string scope;                        // the cluster's name
+  std::string name;                         // this member's unique name
   std::string namespace_path = "/service";  // keys live under <namespace>/<scope>/
 
   struct Dcs {

@@ -36,8 +36,8 @@ std::string lower(std::string s) {
 std::string parent_path(const std::string& path) {
   const auto dot = path.find_last_of('.');
   const auto bracket = path.find_last_of('[');
-  const auto cut = std::max(dot == std::string::npos ? 0 : dot,
-                            bracket == std::string::npos ? 0 : bracket);
+  const auto cut =
+      std::max(dot == std::string::npos ? 0 : dot, bracket == std::string::npos ? 0 : bracket);
   if (dot == std::string::npos && bracket == std::string::npos) return {};
   return path.substr(0, cut);
 }
@@ -49,7 +49,8 @@ std::string format_number(double v) { return format_seconds(v); }
 std::string describe_json_value(const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::null: return "nothing (null)";
-    case nlohmann::json::value_t::boolean: return std::string("a boolean (") + (v.get<bool>() ? "true" : "false") + ")";
+    case nlohmann::json::value_t::boolean:
+      return std::string("a boolean (") + (v.get<bool>() ? "true" : "false") + ")";
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
     case nlohmann::json::value_t::number_float: return "a number (" + v.dump() + ")";
@@ -92,7 +93,8 @@ ConfigSection::ConfigSection(const nlohmann::json* object, std::string path,
     : path_(std::move(path)), errors_(&errors) {
   if (object == nullptr || object->is_null()) return;
   if (!object->is_object()) {
-    errors_->push_back({path_, "expected a map of keys to values, got " + describe_json_value(*object)});
+    errors_->push_back(
+        {path_, "expected a map of keys to values, got " + describe_json_value(*object)});
     return;
   }
   object_ = object;
@@ -170,8 +172,8 @@ std::optional<std::int64_t> ConfigSection::integer(const std::string& key, std::
     return std::nullopt;
   }
   if (n < min || n > max) {
-    error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", got " + std::to_string(n));
+    error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                   std::to_string(n));
     return std::nullopt;
   }
   return n;
@@ -186,8 +188,8 @@ std::optional<double> ConfigSection::number(const std::string& key, double min, 
   }
   const double n = v->get<double>();
   if (!(n >= min && n <= max)) {
-    error(key, "must be between " + format_number(min) + " and " + format_number(max) +
-                   ", got " + format_number(n));
+    error(key, "must be between " + format_number(min) + " and " + format_number(max) + ", got " +
+                   format_number(n));
     return std::nullopt;
   }
   return n;
@@ -203,7 +205,8 @@ std::optional<std::vector<std::string>> ConfigSection::string_list(const std::st
     std::size_t start = 0;
     while (start <= s.size()) {
       const auto comma = s.find(',', start);
-      std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string item =
+          s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       item.erase(0, item.find_first_not_of(" \t"));
       item.erase(item.find_last_not_of(" \t") + 1);
       if (!item.empty()) out.push_back(item);
@@ -213,13 +216,16 @@ std::optional<std::vector<std::string>> ConfigSection::string_list(const std::st
     return out;
   }
   if (!v->is_array()) {
-    type_error(key, allow_csv ? "a list of strings (or one comma-separated string)" : "a list of strings", *v);
+    type_error(
+        key, allow_csv ? "a list of strings (or one comma-separated string)" : "a list of strings",
+        *v);
     return std::nullopt;
   }
   for (std::size_t i = 0; i < v->size(); ++i) {
     const auto& item = (*v)[i];
     if (!item.is_string()) {
-      errors_->push_back({index_path(path_of(key), i), "expected a string, got " + describe_json_value(item)});
+      errors_->push_back(
+          {index_path(path_of(key), i), "expected a string, got " + describe_json_value(item)});
       return std::nullopt;
     }
     out.push_back(item.get<std::string>());
@@ -237,8 +243,9 @@ std::optional<nlohmann::json> ConfigSection::scalar_map(const std::string& key) 
   bool ok = true;
   for (const auto& [name, value] : v->items()) {
     if (!(value.is_string() || value.is_number() || value.is_boolean())) {
-      errors_->push_back({join_path(path_of(key), name),
-                          "expected a string, number or boolean, got " + describe_json_value(value)});
+      errors_->push_back(
+          {join_path(path_of(key), name),
+           "expected a string, number or boolean, got " + describe_json_value(value)});
       ok = false;
     }
   }

@@ -55,10 +55,10 @@ std::int64_t int_of(const json& obj, const char* key) {
 
 std::string encode_member(const Member& m) {
   json v = {
-      {"conn_url", m.conn_url},  {"api_url", m.api_url},
-      {"state", m.state},        {"role", to_string(m.role)},
-      {"version", m.version},    {"xlog_location", m.xlog_location.value},
-      {"timeline", m.timeline},  {"tags", to_json(m.tags)},
+      {"conn_url", m.conn_url}, {"api_url", m.api_url},
+      {"state", m.state},       {"role", to_string(m.role)},
+      {"version", m.version},   {"xlog_location", m.xlog_location.value},
+      {"timeline", m.timeline}, {"tags", to_json(m.tags)},
   };
   if (m.receive_lsn) v["receive_lsn"] = m.receive_lsn->value;
   if (m.replay_lsn) v["replay_lsn"] = m.replay_lsn->value;
@@ -165,7 +165,8 @@ std::optional<SyncState> decode_sync(std::string_view text, std::string* error) 
       std::size_t start = 0;
       while (start < all.size()) {
         const auto comma = all.find(',', start);
-        const auto item = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const auto item =
+            all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!item.empty()) s.sync_standby.push_back(item);
         if (comma == std::string::npos) break;
         start = comma + 1;

@@ -61,8 +61,8 @@ DynamicConfigParse parse_dynamic_config(const nlohmann::json& value, const std::
   {
     if (const auto ttl = s.integer("ttl", -1'000'000, 1'000'000)) {
       if (*ttl < kMinTtlSeconds) {
-        s.error("ttl", "must be at least " + std::to_string(kMinTtlSeconds) +
-                           " (seconds), got " + std::to_string(*ttl) +
+        s.error("ttl", "must be at least " + std::to_string(kMinTtlSeconds) + " (seconds), got " +
+                           std::to_string(*ttl) +
                            ": the leader key lives on a DCS lease of whole seconds, and a "
                            "primary needs part of a second to demote before its lock can expire");
       } else if (*ttl > 3600) {
@@ -72,7 +72,8 @@ DynamicConfigParse parse_dynamic_config(const nlohmann::json& value, const std::
       }
     }
     if (const auto v = s.number("loop_wait", 0.1, 3600)) c.loop_wait = seconds_to_millis(*v);
-    if (const auto v = s.number("retry_timeout", 0.2, 3600)) c.retry_timeout = seconds_to_millis(*v);
+    if (const auto v = s.number("retry_timeout", 0.2, 3600))
+      c.retry_timeout = seconds_to_millis(*v);
   }
   const bool timing_read = errors.size() == errors_before_timing;
 

@@ -50,6 +50,8 @@ struct DynamicConfig {
   struct Postgresql {
     nlohmann::json parameters = nlohmann::json::object();  // GUC name -> value
     bool use_slots = true;                                 // one physical slot per member
+
+    friend bool operator==(const Postgresql&, const Postgresql&) = default;
   } postgresql;
 
   friend bool operator==(const DynamicConfig&, const DynamicConfig&) = default;

@@ -92,8 +92,9 @@ Decision dcs_unreachable(const Observation& obs, Now now) {
     const auto deadline = fencing_deadline(obs);
     if (!deadline) {
       b.add(Demote{DemoteMode::offline});
-      return b.done(gone + " and my lock was never confirmed; demoting (offline) rather than "
-                           "risk two primaries");
+      return b.done(gone +
+                    " and my lock was never confirmed; demoting (offline) rather than "
+                    "risk two primaries");
     }
     const Millis since = elapsed(*obs.memory.last_lock_refresh, now);
     if (now.steady >= *deadline) {
@@ -143,8 +144,9 @@ Decision bootstrap(const Observation& obs) {
   if (obs.memory.claimed_initialize) {
     if (obs.memory.bootstrap_failed) {
       b.add(DeleteInitializeKey{});
-      return b.done("bootstrap failed; deleting the initialize key so that another member can "
-                    "bootstrap the cluster");
+      return b.done(
+          "bootstrap failed; deleting the initialize key so that another member can "
+          "bootstrap the cluster");
     }
     b.add(Bootstrap{});
     return b.done("won the initialize race; bootstrapping a new cluster (initdb)");
@@ -158,12 +160,13 @@ Decision bootstrap(const Observation& obs) {
     return b.done("no cluster yet (no initialize key); racing to bootstrap it");
   }
   if (source == nullptr) {
-    return b.done("another member is bootstrapping the cluster (initialize key taken); waiting "
-                  "for a leader to clone from");
+    return b.done(
+        "another member is bootstrapping the cluster (initialize key taken); waiting "
+        "for a leader to clone from");
   }
   b.add(CloneFrom{source->name, source->conn_url});
-  return b.done("the data directory is empty and the cluster exists; cloning from " +
-                source->name + (source->tags.clonefrom ? " (clonefrom)" : " (the leader)"));
+  return b.done("the data directory is empty and the cluster exists; cloning from " + source->name +
+                (source->tags.clonefrom ? " (clonefrom)" : " (the leader)"));
 }
 
 // ---------------------------------------------------------------- leader
@@ -176,9 +179,10 @@ Decision leader_postgres_down(const Observation& obs, Now now) {
   const auto& cfg = obs.config();
   const Millis down = pg.down_since ? elapsed(*pg.down_since, now) : Millis{0};
   const std::string limit = "master_start_timeout " + format_duration(cfg.master_start_timeout);
-  const std::string what = pg.state == PgState::starting ? "is starting"
-                           : pg.state == PgState::crashed ? "crashed"
-                                                          : "is " + std::string(to_string(pg.state));
+  const std::string what = pg.state == PgState::crashed ? "crashed"
+                           : pg.state == PgState::start_failed
+                               ? "failed to start"
+                               : "is " + std::string(to_string(pg.state));
   if (down >= cfg.master_start_timeout) {
     const Member* heir = nullptr;
     for (const auto& m : obs.dcs.members) {
@@ -211,8 +215,8 @@ Decision leader_postgres_down(const Observation& obs, Now now) {
   }
   b.add(RestartPostgres{});
   return b.done(fmt::format(
-      "PostgreSQL {} ({} ago); restarting it in place as the primary ({}); keeping the lock",
-      what, format_duration(down), limit));
+      "PostgreSQL {} ({} ago); restarting it in place as the primary ({}); keeping the lock", what,
+      format_duration(down), limit));
 }
 
 // A pending switchover/failover as seen by the leader. Returns a complete decision when the
@@ -223,16 +227,18 @@ std::optional<Decision> leader_request(Builder& b, std::vector<std::string>& not
   if (!f) return std::nullopt;
   const std::string& me = obs.self.name;
   const bool paused = obs.config().pause;
-  if (!f->leader.empty() && f->leader != me) {
-    b.add(ClearFailoverKey{f->mod_revision});
-    notes.push_back("a switchover request names " + f->leader + " as the leader, but I am; "
-                    "clearing it");
-    return std::nullopt;
-  }
   if (f->candidate == me) {
     b.add(ClearFailoverKey{f->mod_revision});
-    notes.push_back(f->is_switchover() ? "the switchover to me is complete; clearing the request"
-                                       : "failover to me requested, but I already lead; clearing it");
+    notes.push_back(f->is_switchover()
+                        ? "the switchover to me is complete; clearing the request"
+                        : "failover to me requested, but I already lead; clearing it");
+    return std::nullopt;
+  }
+  if (!f->leader.empty() && f->leader != me) {
+    b.add(ClearFailoverKey{f->mod_revision});
+    notes.push_back("a switchover request names " + f->leader +
+                    " as the leader, but I am; "
+                    "clearing it");
     return std::nullopt;
   }
   if (f->scheduled_at && paused) {
@@ -243,14 +249,16 @@ std::optional<Decision> leader_request(Builder& b, std::vector<std::string>& not
   if (f->scheduled_at && *f->scheduled_at > now.wall) {
     const auto wait = std::chrono::duration_cast<Millis>(*f->scheduled_at - now.wall);
     b.recheck(std::min(wait, obs.config().loop_wait));
-    notes.push_back("switchover " + (f->candidate.empty() ? std::string() : "to " + f->candidate + " ") +
+    notes.push_back("switchover " +
+                    (f->candidate.empty() ? std::string() : "to " + f->candidate + " ") +
                     "scheduled at " + format_iso_time(*f->scheduled_at) + " (in " +
                     format_duration(wait) + "); still the leader until then");
     return std::nullopt;
   }
   if (f->candidate.empty() && paused) {
     b.add(ClearFailoverKey{f->mod_revision});
-    notes.push_back("in maintenance mode a switchover needs a named candidate; clearing the request");
+    notes.push_back(
+        "in maintenance mode a switchover needs a named candidate; clearing the request");
     return std::nullopt;
   }
   std::string target;
@@ -270,8 +278,8 @@ std::optional<Decision> leader_request(Builder& b, std::vector<std::string>& not
     const auto best = best_switchover_candidate(obs, why_none);
     if (!best) {
       b.add(ClearFailoverKey{f->mod_revision});
-      notes.push_back("switchover refused: no replica is healthy enough to take over (" +
-                      why_none + "); clearing the request");
+      notes.push_back("switchover refused: no replica is healthy enough to take over (" + why_none +
+                      "); clearing the request");
       return std::nullopt;
     }
     target = *best;
@@ -282,8 +290,8 @@ std::optional<Decision> leader_request(Builder& b, std::vector<std::string>& not
   out.add(RefreshLeaderLock{obs.pg.wal_position()});
   out.add(Demote{DemoteMode::graceful});
   out.add(ReleaseLeaderLock{true});
-  return out.done(why + "; demoting gracefully (checkpoint, clean stop) and releasing the lock for " +
-                  target);
+  return out.done(
+      why + "; demoting gracefully (checkpoint, clean stop) and releasing the lock for " + target);
 }
 
 Decision leader(const Observation& obs, Now now) {
@@ -298,8 +306,7 @@ Decision leader(const Observation& obs, Now now) {
   std::vector<std::string> notes;
   b.add(RefreshLeaderLock{pg.wal_position()});
   if (auto stepping_down = leader_request(b, notes, now)) return std::move(*stepping_down);
-  if (!pg.system_identifier.empty() &&
-      (!obs.dcs.initialize || obs.dcs.initialize->empty())) {
+  if (!pg.system_identifier.empty() && (!obs.dcs.initialize || obs.dcs.initialize->empty())) {
     b.add(SetInitializeKey{pg.system_identifier});
     notes.push_back("recording system identifier " + pg.system_identifier);
   }
@@ -317,7 +324,8 @@ Decision leader(const Observation& obs, Now now) {
                                ? "paused (maintenance mode): refreshing the lock only; I am the "
                                  "leader"
                                : "I am the leader with the lock";
-  return b.done(fmt::format("{} (lsn {}){}", head, to_string(pg.wal_position()), join_notes(notes)));
+  return b.done(
+      fmt::format("{} (lsn {}){}", head, to_string(pg.wal_position()), join_notes(notes)));
 }
 
 // ---------------------------------------------------------------- following another leader
@@ -347,8 +355,9 @@ Decision follower(const Observation& obs, Now now) {
   }
   if (obs.config().pause) {
     return b.done("paused (maintenance mode): no automatic action; the leader is " + holder +
-                  (pg.is_running() ? "" : "; PostgreSQL is " + std::string(to_string(pg.state)) +
-                                              " and stays so"));
+                  (pg.is_running()
+                       ? ""
+                       : "; PostgreSQL is " + std::string(to_string(pg.state)) + " and stays so"));
   }
   const Member* lm = obs.dcs.leader_member();
   if (lm == nullptr || lm->conn_url.empty()) {
@@ -394,13 +403,16 @@ Decision primary_without_leader(const Observation& obs, Now now) {
   const auto cluster_tl = obs.dcs.cluster_timeline();
   if (pg.timeline < cluster_tl) {
     if (obs.config().pause) {
-      return b.done(fmt::format("paused (maintenance mode): no leader and my timeline {} is behind "
-                                "the cluster's {}; not acting", pg.timeline, cluster_tl));
+      return b.done(
+          fmt::format("paused (maintenance mode): no leader and my timeline {} is behind "
+                      "the cluster's {}; not acting",
+                      pg.timeline, cluster_tl));
     }
     b.add(Demote{DemoteMode::immediate});
-    return b.done(fmt::format("no leader, and my timeline {} is behind the cluster's {} (another "
-                              "node was promoted meanwhile); demoting immediately",
-                              pg.timeline, cluster_tl));
+    return b.done(
+        fmt::format("no leader, and my timeline {} is behind the cluster's {} (another "
+                    "node was promoted meanwhile); demoting immediately",
+                    pg.timeline, cluster_tl));
   }
   b.add(AcquireLeaderLock{});
   if (!pg.system_identifier.empty() && (!obs.dcs.initialize || obs.dcs.initialize->empty())) {
@@ -413,10 +425,11 @@ Decision primary_without_leader(const Observation& obs, Now now) {
     return b.done("bootstrapped a new cluster (system identifier " + pg.system_identifier +
                   "); taking the lock");
   }
-  return b.done(fmt::format("no leader key, but I run as the primary (timeline {}, lsn {}); "
-                            "taking the lock back{}",
-                            pg.timeline, to_string(pg.wal_position()),
-                            obs.config().pause ? " (not a promotion; maintenance mode)" : ""));
+  return b.done(
+      fmt::format("no leader key, but I run as the primary (timeline {}, lsn {}); "
+                  "taking the lock back{}",
+                  pg.timeline, to_string(pg.wal_position()),
+                  obs.config().pause ? " (not a promotion; maintenance mode)" : ""));
 }
 
 const PeerStatus* peer(const Observation& obs, const std::string& name) {
@@ -450,7 +463,8 @@ std::optional<Decision> named_candidate(const Observation& obs, const FailoverRe
       return b.done(kind + " to me refused: I am tagged nofailover; clearing the request");
     }
     if (!pg.is_running()) {
-      if (pg.state == PgState::starting) return b.done(kind + " to me requested; PostgreSQL is starting");
+      if (pg.state == PgState::starting)
+        return b.done(kind + " to me requested; PostgreSQL is starting");
       b.add(StartAsReplica{});
       return b.done(kind + " to me requested, but PostgreSQL is not running; starting it first");
     }
@@ -466,9 +480,10 @@ std::optional<Decision> named_candidate(const Observation& obs, const FailoverRe
       return b.done(fmt::format("switchover to me: replayed everything up to {}; taking the lock",
                                 to_string(pg.replay_lsn)));
     }
-    return b.done(fmt::format("manual failover to me with no leader (lsn {}); taking the lock "
-                              "without the healthiest-member check",
-                              to_string(pg.wal_position())));
+    return b.done(
+        fmt::format("manual failover to me with no leader (lsn {}); taking the lock "
+                    "without the healthiest-member check",
+                    to_string(pg.wal_position())));
   }
   const Member* cand = obs.dcs.member(f.candidate);
   if (cand == nullptr) {
@@ -529,8 +544,7 @@ Decision no_leader(const Observation& obs, Now now) {
       return b.done("no leader; " + race_note + verdict.fact);
     case RaceVerdict::Outcome::stand_down:
       return b.done("no leader; " + race_note + "not racing: " + verdict.fact);
-    case RaceVerdict::Outcome::race:
-      break;
+    case RaceVerdict::Outcome::race: break;
   }
   b.add(AcquireLeaderLock{});
   add_promotion(b, now);

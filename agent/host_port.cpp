@@ -16,7 +16,8 @@ bool HostPort::is_wildcard() const {
 std::string parse_host_port(std::string_view text, bool allow_host_list, HostPort& out) {
   const std::string example = allow_host_list ? "host:port or host1,host2:port" : "host:port";
   const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) return "expected " + example + ", got '" + std::string(text) + "'";
+  if (colon == std::string_view::npos)
+    return "expected " + example + ", got '" + std::string(text) + "'";
   std::string_view host = text.substr(0, colon);
   const std::string_view port_text = text.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -24,7 +25,8 @@ std::string parse_host_port(std::string_view text, bool allow_host_list, HostPor
   } else if (host.find(':') != std::string_view::npos) {
     return "an IPv6 address needs brackets, as in [::1]:5432; got '" + std::string(text) + "'";
   }
-  if (host.empty()) return "missing host in '" + std::string(text) + "' (use 0.0.0.0 for every interface)";
+  if (host.empty())
+    return "missing host in '" + std::string(text) + "' (use 0.0.0.0 for every interface)";
   if (!allow_host_list && host.find(',') != std::string_view::npos) {
     return "expected one host, got '" + std::string(host) + "'";
   }
@@ -32,7 +34,8 @@ std::string parse_host_port(std::string_view text, bool allow_host_list, HostPor
     return "bad host '" + std::string(host) + "'";
   }
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
       port < 1 || port > 65535) {
     return "bad port '" + std::string(port_text) + "' in '" + std::string(text) + "' (1-65535)";

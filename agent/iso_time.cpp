@@ -56,7 +56,8 @@ std::optional<WallTime> parse_iso_time(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
   const sys_time<milliseconds> t =
       sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} + frac - offset;
@@ -69,9 +70,10 @@ std::string format_iso_time(WallTime t) {
   const auto day = floor<days>(ms);
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> tod{ms - day};
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  tod.hours().count(), tod.minutes().count(), tod.seconds().count());
   if (tod.subseconds().count() != 0) out += fmt::format(".{:03}", tod.subseconds().count());
   return out + "+00:00";
 }

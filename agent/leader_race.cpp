@@ -1,7 +1,8 @@
 #include "agent/leader_race.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "agent/units.hpp"
 
@@ -53,7 +54,8 @@ std::optional<std::string> race_ineligibility(const Observation& obs) {
                        obs.dcs.cluster_timeline());
   }
   if (!sync_allows(obs, obs.self.name)) {
-    if (!obs.dcs.sync) return std::string("synchronous mode and no member is known to be synchronous (no sync key)");
+    if (!obs.dcs.sync)
+      return std::string("synchronous mode and no member is known to be synchronous (no sync key)");
     return fmt::format("synchronous mode and I am not a synchronous standby (sync standbys: {})",
                        join(obs.dcs.sync->sync_standby));
   }
@@ -125,9 +127,9 @@ RaceVerdict assess_race(const Observation& obs, const std::vector<std::string>& 
       // Equal position and priority: the name that sorts first wins, so that equal replicas do
       // not all promote-race at once; it answered, so it is alive to take the lock.
       if (theirs == my_priority && p.name < me) {
-        v.fact = fmt::format(
-            "{} has the same lsn {} and failover_priority {}, and its name sorts first", p.name,
-            to_string(mine), theirs);
+        v.fact =
+            fmt::format("{} has the same lsn {} and failover_priority {}, and its name sorts first",
+                        p.name, to_string(mine), theirs);
         return v;
       }
     }

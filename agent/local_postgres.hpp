@@ -40,16 +40,16 @@ struct LocalPostgres {
   // Running: pg_is_in_recovery(); stopped: what the control file says it last was.
   PgRole role = PgRole::unknown;
   std::int64_t timeline = 0;
-  Lsn write_lsn;    // primary: pg_current_wal_lsn(); stopped: the end of its WAL
-  Lsn receive_lsn;  // replica: pg_last_wal_receive_lsn()
-  Lsn replay_lsn;   // replica: pg_last_wal_replay_lsn()
+  Lsn write_lsn;           // primary: pg_current_wal_lsn(); stopped: the end of its WAL
+  Lsn receive_lsn;         // replica: pg_last_wal_receive_lsn()
+  Lsn replay_lsn;          // replica: pg_last_wal_replay_lsn()
   bool streaming = false;  // the WAL receiver streams
   std::string following;   // the member primary_conninfo points at (as the agent set it)
   bool pending_restart = false;
-  std::optional<SteadyTime> down_since;  // first seen not running, while it should run
-  bool rewind_possible = false;          // pg_rewind usable: wal_log_hints or data checksums
-  std::optional<Lsn> timeline_start;     // where the current timeline began (its .history)
-  std::vector<ReplicationRow> replication;             // on a primary
+  std::optional<SteadyTime> down_since;     // first seen not running, while it should run
+  bool rewind_possible = false;             // pg_rewind usable: wal_log_hints or data checksums
+  std::optional<Lsn> timeline_start;        // where the current timeline began (its .history)
+  std::vector<ReplicationRow> replication;  // on a primary
   std::vector<std::string> synchronous_standby_names;  // as configured now (member names)
   bool synchronous_strict_placeholder = false;         // commits wait for a standby we lack
 

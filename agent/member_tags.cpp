@@ -72,8 +72,9 @@ MemberTags read_tags(ConfigSection s) {
   if (const auto v = s.boolean("clonefrom")) t.clonefrom = *v;
   if (const auto v = s.boolean("nosync")) t.nosync = *v;
   if (t.nofailover && t.failover_priority.value_or(0) > 0) {
-    s.error("failover_priority", "contradicts nofailover: true (a node that never fails over "
-                                 "has no priority); remove one of them");
+    s.error("failover_priority",
+            "contradicts nofailover: true (a node that never fails over "
+            "has no priority); remove one of them");
   }
   // Any other tag is free-form: a scalar shown in hactl list and usable as ?tag_<key>=<value>.
   // One that looks like a misspelt known tag is an error: a silently ignored "nofailvoer: true"

@@ -12,11 +12,12 @@
 namespace ha::agent {
 
 struct MemberTags {
-  bool nofailover = false;                        // never races, never promoted
-  bool noloadbalance = false;                     // GET /replica answers 503
-  std::optional<std::int64_t> failover_priority;  // among equal WAL positions, higher wins; 0 = never
-  bool clonefrom = false;                         // preferred source for new replicas
-  bool nosync = false;                            // never a synchronous standby
+  bool nofailover = false;     // never races, never promoted
+  bool noloadbalance = false;  // GET /replica answers 503
+  std::optional<std::int64_t>
+      failover_priority;   // among equal WAL positions, higher wins; 0 = never
+  bool clonefrom = false;  // preferred source for new replicas
+  bool nosync = false;     // never a synchronous standby
   nlohmann::json other = nlohmann::json::object();  // any other tag, shown and filterable
 
   // Patroni's rule: nofailover counts as priority 0; an unset priority is 1.

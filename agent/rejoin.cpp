@@ -1,7 +1,8 @@
 #include "agent/rejoin.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace ha::agent {
 
@@ -17,8 +18,9 @@ bool diverged_from(const Observation& obs, const Member& leader, std::string& wh
     return true;
   }
   if (mine > *end) {
-    why = fmt::format("timeline fork: my timeline {} went on to {}, past {} where {}'s history left it",
-                      pg.timeline, to_string(mine), to_string(*end), leader.name);
+    why = fmt::format(
+        "timeline fork: my timeline {} went on to {}, past {} where {}'s history left it",
+        pg.timeline, to_string(mine), to_string(*end), leader.name);
     return true;
   }
   return false;

@@ -24,9 +24,12 @@ CandidateCheck check_switchover_candidate(const Observation& obs, const std::str
   const Member* m = obs.dcs.member(name);
   if (m == nullptr) return {false, name + " is not a member of the cluster"};
   if (!m->tags.may_fail_over()) {
-    return {false, name + (m->tags.nofailover ? " is tagged nofailover" : " has failover_priority 0")};
+    return {false,
+            name + (m->tags.nofailover ? " is tagged nofailover" : " has failover_priority 0")};
   }
-  if (!m->is_running()) return {false, fmt::format("{} is not running (state: {})", name, m->state.empty() ? "unknown" : m->state)};
+  if (!m->is_running())
+    return {false, fmt::format("{} is not running (state: {})", name,
+                               m->state.empty() ? "unknown" : m->state)};
   const auto* row = obs.pg.replication_of(name);
   if (row == nullptr || row->state != "streaming") {
     return {false, fmt::format("{} is not streaming from me (replication state: {})", name,
@@ -43,7 +46,8 @@ CandidateCheck check_switchover_candidate(const Observation& obs, const std::str
   return {true, fmt::format("{} is streaming, {} behind", name, format_bytes(lag))};
 }
 
-std::optional<std::string> best_switchover_candidate(const Observation& obs, std::string& why_none) {
+std::optional<std::string> best_switchover_candidate(const Observation& obs,
+                                                     std::string& why_none) {
   std::optional<std::tuple<std::uint64_t, std::int64_t, std::string>> best;
   why_none.clear();
   for (const auto& m : obs.dcs.members) {

@@ -27,16 +27,17 @@ bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
 
 std::vector<std::string> pick_sync_standbys(const Observation& obs) {
   const auto& pg = obs.pg;
-  const std::vector<std::string> current =
-      obs.dcs.sync && obs.dcs.sync->leader == obs.self.name ? obs.dcs.sync->sync_standby
-                                                            : std::vector<std::string>{};
+  const std::vector<std::string> current = obs.dcs.sync && obs.dcs.sync->leader == obs.self.name
+                                               ? obs.dcs.sync->sync_standby
+                                               : std::vector<std::string>{};
   std::vector<std::tuple<int, std::uint64_t, std::string>> ranked;
   for (const auto& row : pg.replication) {
     const Member* m = obs.dcs.member(row.application_name);
     if (m == nullptr || m->name == obs.self.name || m->tags.nosync || row.state != "streaming") {
       continue;
     }
-    const bool sticky = contains(current, m->name) || contains(pg.synchronous_standby_names, m->name);
+    const bool sticky =
+        contains(current, m->name) || contains(pg.synchronous_standby_names, m->name);
     ranked.emplace_back(sticky ? 0 : 1, bytes_behind(row.flush_lsn, pg.wal_position()), m->name);
   }
   std::sort(ranked.begin(), ranked.end());
@@ -65,8 +66,8 @@ SyncPlan plan_sync_standbys(const Observation& obs) {
 
   const std::vector<std::string> desired = pick_sync_standbys(obs);
   const bool key_mine = obs.dcs.sync && obs.dcs.sync->leader == me;
-  const std::vector<std::string> key_list = key_mine ? obs.dcs.sync->sync_standby
-                                                     : std::vector<std::string>{};
+  const std::vector<std::string> key_list =
+      key_mine ? obs.dcs.sync->sync_standby : std::vector<std::string>{};
   // Confirmed: PostgreSQL waits for it now and reports it synchronous.
   std::vector<std::string> new_key;
   for (const auto& n : key_list) {
@@ -74,7 +75,8 @@ SyncPlan plan_sync_standbys(const Observation& obs) {
   }
   for (const auto& n : desired) {
     const auto* row = pg.replication_of(n);
-    const bool confirmed = row != nullptr && (row->sync_state == "sync" || row->sync_state == "quorum") &&
+    const bool confirmed = row != nullptr &&
+                           (row->sync_state == "sync" || row->sync_state == "quorum") &&
                            contains(pg.synchronous_standby_names, n);
     if (confirmed && !contains(new_key, n)) new_key.push_back(n);
   }
@@ -93,8 +95,11 @@ SyncPlan plan_sync_standbys(const Observation& obs) {
                        : "synchronous mode: no synchronous standby available, running "
                          "asynchronously (no automatic failover until one is back)";
   } else if (!plan.actions.empty()) {
-    plan.note = "synchronous standbys: " + join(desired) +
-                (new_key == desired ? "" : " (sync key: " + (new_key.empty() ? std::string("none") : join(new_key)) + ")");
+    plan.note =
+        "synchronous standbys: " + join(desired) +
+        (new_key == desired
+             ? ""
+             : " (sync key: " + (new_key.empty() ? std::string("none") : join(new_key)) + ")");
   }
   return plan;
 }

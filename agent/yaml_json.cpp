@@ -50,8 +50,7 @@ struct Converter {
     if (!path.empty()) lines.emplace(path, node.Mark().line + 1);
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return nullptr;
+      case YAML::NodeType::Null: return nullptr;
       case YAML::NodeType::Scalar:
         return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : plain_scalar(node.Scalar());
       case YAML::NodeType::Sequence: {
