@@ -129,3 +129,15 @@ TEST_CASE("replica: the leader has not published its member key yet -> wait") {
   s.leader_is("node4");
   expect(s, {"UpdateMemberKey(node2)"}, {"node4 has not published its address yet"});
 }
+
+TEST_CASE("fencing_deadline: last confirmed refresh + lock TTL - safety margin") {
+  Scenario s("node1");
+  s.refreshed_ago(ms(1000));
+  REQUIRE(fencing_deadline(s.obs));
+  CHECK(*fencing_deadline(s.obs) == s.now.steady + ms(1500));
+  s.obs.self.safety_margin = ms(1000);
+  s.obs.memory.lock_ttl = ms(10000);
+  CHECK(*fencing_deadline(s.obs) == s.now.steady + ms(8000));
+  s.obs.memory.last_lock_refresh.reset();
+  CHECK_FALSE(fencing_deadline(s.obs));
+}

@@ -151,3 +151,24 @@ TEST_CASE("no leader: a primary behind the cluster's timeline demotes instead") 
   expect(s, {"Demote(immediate)", "UpdateMemberKey(node1)"},
          {"my timeline 1 is behind the cluster's 2"});
 }
+
+TEST_CASE("no leader: the loser of the race follows the winner on the next loop") {
+  Scenario s("node3");
+  s.without_leader();
+  s.leader_is("node2");  // node2's create-if-absent won
+  s.m("node2").role = PgRole::primary;
+  expect(s, {"FollowNewLeader(node2)", "UpdateMemberKey(node3)"},
+         {"leader changed from node1 to node2"});
+}
+
+TEST_CASE("decide() is a function of its input: the same observation, the same decision") {
+  Scenario s("node2");
+  s.without_leader();
+  s.answers();
+  const auto a = s.decide();
+  const auto b = s.decide();
+  CHECK(a.describe() == b.describe());
+  CHECK(a.describe() ==
+        "[AcquireLeaderLock, Promote, UpdateMemberKey(node2)] no leader; I am the healthiest (lsn "
+        "0/3000060); taking the lock");
+}

@@ -6,6 +6,7 @@
 #include "agent/iso_time.hpp"
 #include "agent/lsn.hpp"
 #include "agent/units.hpp"
+#include "agent/yaml_json.hpp"
 
 using namespace ha::agent;
 
@@ -62,4 +63,23 @@ TEST_CASE("human renderings of durations and sizes") {
   CHECK(format_bytes(16 * 1024) == "16 kB");
   CHECK(format_bytes(1024 * 1024) == "1 MiB");
   CHECK(format_bytes(1536ULL * 1024 * 1024) == "1.5 GiB");
+}
+
+TEST_CASE("yaml to json: YAML 1.1 plain scalars typed, quoted ones kept as strings, lines kept") {
+  const auto doc = yaml_to_json(
+      "a: yes\nb: \"yes\"\nc: 5432\nd: '5432'\ne: 0.5\nf: ~\ng: 1e3\n"
+      "h: [x, {i: off}]\n");
+  REQUIRE(doc.error.empty());
+  CHECK(doc.value["a"] == true);
+  CHECK(doc.value["b"] == "yes");
+  CHECK(doc.value["c"] == 5432);
+  CHECK(doc.value["d"] == "5432");
+  CHECK(doc.value["e"] == 0.5);
+  CHECK(doc.value["f"].is_null());
+  CHECK(doc.value["g"] == 1000.0);
+  CHECK(doc.value["h"][1]["i"] == false);
+  CHECK(doc.lines.at("h[1].i") == 8);
+  CHECK(doc.lines.at("c") == 3);
+  CHECK(yaml_to_json("a: 1\na: 2\n").error == "line 2: duplicate key 'a'");
+  CHECK_FALSE(yaml_to_json("a: [1\n").error.empty());
 }
