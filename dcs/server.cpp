@@ -289,6 +289,9 @@ void Server::start_grpc() {
   peer.RegisterService(&driver_->transport());
   peer.RegisterService(router_.get());
   peer.SetMaxReceiveMessageSize(-1);
+  // gRPC sets SO_REUSEPORT by default, which lets a second process bind a port in use and
+  // silently share its traffic: refuse that, so "address in use" is an error.
+  peer.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   peer_server_ = peer.BuildAndStart();
   if (!peer_server_) {
     throw StartupError("cannot listen for peers on " + options_.listen_peer_urls.front().url() +
@@ -303,6 +306,7 @@ void Server::start_grpc() {
   client.RegisterService(maintenance_.get());
   // Room for the request and its framing; the request checks give the precise error.
   client.SetMaxReceiveMessageSize(static_cast<int>(options_.max_request_bytes + (64 << 10)));
+  client.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   client_server_ = client.BuildAndStart();
   if (!client_server_) {
     throw StartupError("cannot listen for clients on " + options_.listen_client_urls.front().url() +
