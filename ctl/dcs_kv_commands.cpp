@@ -1,6 +1,7 @@
 // hactl dcs get / put / del / watch.
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
 
 #include "ctl/dcs_commands.hpp"
 #include "ctl/output_format.hpp"
@@ -17,6 +18,12 @@ nlohmann::json kv_json(const mvccpb::KeyValue& kv) {
           {"mod_revision", kv.mod_revision()},
           {"version", kv.version()},
           {"lease", kv.lease() == 0 ? std::string() : hex_id(static_cast<std::uint64_t>(kv.lease()))}};
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream text;
+  text << s;
+  return text.str();
 }
 
 void print_structured(Context& ctx, const nlohmann::json& doc) {
@@ -144,7 +151,7 @@ int dcs_watch(Context& ctx) {
   if (!failure.empty()) return ctx.fail("watch ended: " + failure);
   if (o.count > 0 && seen < o.count) {
     return ctx.fail("watch: " + std::to_string(seen) + " of " + std::to_string(o.count) +
-                    " events within --timeout " + std::to_string(static_cast<long long>(o.watch_timeout)) + " s");
+                    " events within --timeout " + seconds_text(o.watch_timeout) + " s");
   }
   return kExitOk;
 }
