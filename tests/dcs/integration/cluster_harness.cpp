@@ -427,6 +427,12 @@ void Cluster::new_channel(int i) {
   members_.at(i).channel = grpc::CreateCustomChannel(client_addr(i), grpc::InsecureChannelCredentials(), args);
 }
 
+std::shared_ptr<grpc::Channel> Cluster::channel(int i) const {
+  const Member& m = members_.at(i);
+  if (!m.channel) throw HarnessError("member " + m.name + " has no client channel (not started, or stopped)");
+  return m.channel;
+}
+
 void Cluster::spawn(int i) {
   Member& m = members_.at(i);
   if (m.proc && m.proc->alive()) throw HarnessError("member " + m.name + " is already running");
@@ -489,6 +495,9 @@ void Cluster::stop(int i, Ms timeout) {
   Member& m = members_.at(i);
   if (!m.proc) return;
   if (m.paused) resume(i);
+  // Drop our channel first: an idle C++ channel does not read the server's GOAWAY, and hadcs
+  // would wait out its 2 s shutdown deadline for the connection to close.
+  m.channel.reset();
   trace("SIGTERM " + m.name);
   m.proc->signal(SIGTERM);
   bool exited = m.proc->wait_exit(timeout);
@@ -507,17 +516,47 @@ void Cluster::kill(int i) {
   m.paused = false;
 }
 
+namespace {
+// True when every thread of `pid` is in the state `want` ('T': stopped) or, with `negate`, none is.
+bool all_threads(pid_t pid, char want, bool negate) {
+  std::error_code ec;
+  fs::path tasks = fs::path("/proc") / std::to_string(pid) / "task";
+  bool any = false;
+  for (const auto& t : fs::directory_iterator(tasks, ec)) {
+    std::string stat = read_file((t.path() / "stat").string());
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) continue;
+    char state = stat[paren + 2];
+    if ((state == want) == negate) return false;
+    any = true;
+  }
+  return any;
+}
+}  // namespace
+
 void Cluster::pause(int i) {
   Member& m = members_.at(i);
   if (!m.proc || !m.proc->alive()) throw HarnessError("cannot pause " + m.name + ": not running");
+  trace("SIGSTOP " + m.name);
   m.proc->signal(SIGSTOP);
   m.paused = true;
+  // kill() returns before the target has stopped: a request sent at once could still be served.
+  pid_t pid = m.proc->pid();
+  if (!eventually(Ms(5000), [pid] { return all_threads(pid, 'T', false); }, Ms(1))) {
+    throw HarnessError("member " + m.name + " did not stop within 5 s of SIGSTOP");
+  }
 }
 
 void Cluster::resume(int i) {
   Member& m = members_.at(i);
-  if (m.proc) m.proc->signal(SIGCONT);
+  if (!m.proc || !m.proc->alive()) return;
+  trace("SIGCONT " + m.name);
+  m.proc->signal(SIGCONT);
   m.paused = false;
+  pid_t pid = m.proc->pid();
+  if (!eventually(Ms(5000), [pid] { return all_threads(pid, 'T', true); }, Ms(1))) {
+    throw HarnessError("member " + m.name + " did not continue within 5 s of SIGCONT");
+  }
 }
 
 bool Cluster::running(int i) {

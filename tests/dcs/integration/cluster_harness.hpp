@@ -192,7 +192,9 @@ class Cluster {
   // Indices of members that are running and not paused.
   std::vector<int> live() const;
 
-  std::shared_ptr<grpc::Channel> channel(int i) const { return members_.at(i).channel; }
+  // The channel to member i's client port (new at each start); throws when it was never started
+  // or was stopped.
+  std::shared_ptr<grpc::Channel> channel(int i) const;
   std::unique_ptr<etcdserverpb::KV::Stub> kv(int i) const { return etcdserverpb::KV::NewStub(channel(i)); }
   std::unique_ptr<etcdserverpb::Lease::Stub> lease(int i) const { return etcdserverpb::Lease::NewStub(channel(i)); }
   std::unique_ptr<etcdserverpb::Watch::Stub> watch(int i) const { return etcdserverpb::Watch::NewStub(channel(i)); }

@@ -4,8 +4,10 @@
 // the last seen revision + 1 has no gap.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "cluster_harness.hpp"
 
@@ -140,75 +142,127 @@ TEST_CASE("a watch survives a leader change with no lost or repeated event and r
   WatchClient watch(c.channel(watcher), prefix_watch("wl/", start + 1));
   watch.wait_created(Ms(3000));
 
-  constexpr int kPuts = 150;
-  constexpr int kKillAt = 50;
-  constexpr int kResumeAt = 100;
+  // Four clients write concurrently through `writer`, so that puts are in flight when the leader
+  // dies. Each attempt writes a distinct value: an attempt that failed for the client but was
+  // applied anyway is told apart from the acknowledged one.
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 40;
+  constexpr int kKillAfter = 40;     // acknowledged puts before the kill
+  constexpr int kResumeAfter = 100;  // acknowledged puts before the second watch starts
   struct Ack {
     std::string key;
     std::string value;
     std::int64_t revision;
   };
-  std::vector<Ack> acked;
-  std::unique_ptr<WatchClient> resumed;
-  std::int64_t resumed_from = 0;
+  std::vector<std::vector<Ack>> acked(kThreads);
+  std::vector<std::set<std::pair<std::string, std::string>>> failed(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::atomic<int> total{0};
+  std::atomic<bool> give_up{false};
   auto deadline = Clock::now() + Ms(30000);
-  for (int k = 0; k < kPuts; ++k) {
-    if (k == kKillAt) c.kill(leader);
-    if (k == kResumeAt) {
-      // A client that lost its stream resumes on another member from the last revision it saw + 1.
-      auto seen = watch.events();
-      REQUIRE_FALSE(seen.empty());
-      resumed_from = seen.back().kv().mod_revision() + 1;
-      resumed = std::make_unique<WatchClient>(c.channel(writer), prefix_watch("wl/", resumed_from));
-      resumed->wait_created(Ms(3000));
-    }
-    char key[32];
-    std::snprintf(key, sizeof key, "wl/%03d", k);
-    // Each attempt writes a distinct value, so an attempt that failed but was applied anyway is
-    // told apart from the acknowledged one.
-    for (int attempt = 0;; ++attempt) {
-      REQUIRE(Clock::now() < deadline);
-      std::string value = std::to_string(k) + "." + std::to_string(attempt);
-      etcdserverpb::PutResponse put;
-      if (c.put(writer, key, value, &put, 0, Ms(1000)).ok()) {
-        acked.push_back({key, value, put.header().revision()});
-        break;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int k = 0; k < kPerThread; ++k) {
+        char key[32];
+        std::snprintf(key, sizeof key, "wl/t%d/%03d", t, k);
+        for (int attempt = 0;; ++attempt) {
+          if (give_up || Clock::now() > deadline) {
+            errors[t] = std::string("no acknowledgement for ") + key + " within 30 s";
+            return;
+          }
+          std::string value = std::to_string(k) + "." + std::to_string(attempt);
+          etcdserverpb::PutResponse put;
+          if (c.put(writer, key, value, &put, 0, Ms(1000)).ok()) {
+            acked[t].push_back({key, value, put.header().revision()});
+            ++total;
+            break;
+          }
+          failed[t].insert({key, value});
+        }
       }
-    }
+    });
   }
-  REQUIRE(acked.size() == static_cast<std::size_t>(kPuts));
-  std::int64_t last = acked.back().revision;
+  struct JoinAll {  // also when a REQUIRE below fails
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& give_up;
+    ~JoinAll() {
+      give_up = true;
+      for (auto& th : threads) th.join();
+    }
+  } join_all{writers, give_up};
+
+  REQUIRE(eventually(Ms(10000), [&] { return total >= kKillAfter; }, Ms(1)));
+  c.kill(leader);
+  REQUIRE(eventually(Ms(20000), [&] { return total >= kResumeAfter; }, Ms(5)));
+  // A client that lost its stream resumes on another member from the last revision it saw + 1.
+  auto seen = watch.events();
+  REQUIRE_FALSE(seen.empty());
+  std::int64_t resumed_from = seen.back().kv().mod_revision() + 1;
+  WatchClient resumed(c.channel(writer), prefix_watch("wl/", resumed_from));
+  resumed.wait_created(Ms(3000));
+  for (auto& th : writers) th.join();
+  writers.clear();
+  for (int t = 0; t < kThreads; ++t) {
+    INFO("writer " << t);
+    REQUIRE(errors[t].empty());
+    REQUIRE(acked[t].size() == static_cast<std::size_t>(kPerThread));
+  }
+
+  std::int64_t last = 0;
+  for (const auto& a : acked) last = std::max(last, a.back().revision);
   REQUIRE(watch.wait_revision(last, Ms(10000)));
-  REQUIRE(resumed->wait_revision(last, Ms(10000)));
+  REQUIRE(resumed.wait_revision(last, Ms(10000)));
   auto events = watch.events();
   INFO("events:\n" << dump(events));
 
   // Revisions strictly increase: nothing repeated, nothing out of order.
   for (std::size_t e = 1; e < events.size(); ++e) CHECK(events[e].kv().mod_revision() > events[e - 1].kv().mod_revision());
-  // Every acknowledged put appears exactly once, at its revision, in acknowledgement order.
   std::map<std::int64_t, const mvccpb::Event*> by_rev;
-  for (const auto& e : events) by_rev[e.kv().mod_revision()] = &e;
-  std::int64_t prev = 0;
-  for (const Ack& a : acked) {
-    INFO("acknowledged put " << a.key << "=" << a.value << " @" << a.revision);
-    CHECK(a.revision > prev);
-    prev = a.revision;
-    auto it = by_rev.find(a.revision);
-    REQUIRE(it != by_rev.end());
-    CHECK(it->second->type() == mvccpb::Event::PUT);
-    CHECK(it->second->kv().key() == a.key);
-    CHECK(it->second->kv().value() == a.value);
-    std::size_t copies = 0;
-    for (const auto& e : events) copies += (e.kv().key() == a.key && e.kv().value() == a.value) ? 1 : 0;
-    CHECK(copies == 1);
+  std::map<std::pair<std::string, std::string>, int> copies;
+  for (const auto& e : events) {
+    by_rev[e.kv().mod_revision()] = &e;
+    copies[{e.kv().key(), e.kv().value()}]++;
   }
-  // Anything else the watch saw is an attempt that failed for us but was applied: an earlier
-  // attempt of an acknowledged key, never a second copy.
-  CHECK(events.size() >= acked.size());
-  CHECK(events.size() <= acked.size() + 10);
+  // Every acknowledged put appears exactly once, at its revision; one client's puts in the order
+  // it made them.
+  std::size_t n_acked = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    std::int64_t prev = 0;
+    for (const Ack& a : acked[t]) {
+      INFO("acknowledged put " << a.key << "=" << a.value << " @" << a.revision);
+      ++n_acked;
+      CHECK(a.revision > prev);
+      prev = a.revision;
+      auto it = by_rev.find(a.revision);
+      REQUIRE(it != by_rev.end());
+      CHECK(it->second->type() == mvccpb::Event::PUT);
+      CHECK(it->second->kv().key() == a.key);
+      CHECK(it->second->kv().value() == a.value);
+      CHECK(copies[{a.key, a.value}] == 1);
+    }
+  }
+  // Anything else the watch saw is an attempt that failed for its client but was applied anyway,
+  // once; never something nobody wrote.
+  std::size_t extra = 0;
+  for (const auto& [kv, n] : copies) {
+    INFO("event " << kv.first << "=" << kv.second);
+    CHECK(n == 1);
+    bool was_acked = false;
+    for (const auto& list : acked) {
+      for (const Ack& a : list) was_acked = was_acked || (a.key == kv.first && a.value == kv.second);
+    }
+    if (!was_acked) {
+      ++extra;
+      bool attempted = false;
+      for (const auto& f : failed) attempted = attempted || f.count(kv) != 0;
+      CHECK(attempted);
+    }
+  }
+  CHECK(events.size() == n_acked + extra);
 
   // The resumed watch saw exactly the first watch's events from its start revision on.
-  auto again = resumed->events();
+  auto again = resumed.events();
   std::vector<mvccpb::Event> expected;
   for (const auto& e : events) {
     if (e.kv().mod_revision() >= resumed_from) expected.push_back(e);
@@ -221,5 +275,5 @@ TEST_CASE("a watch survives a leader change with no lost or repeated event and r
     CHECK(again[e].kv().mod_revision() == expected[e].kv().mod_revision());
   }
   CHECK_FALSE(watch.finished().has_value());
-  CHECK_FALSE(resumed->finished().has_value());
+  CHECK_FALSE(resumed.finished().has_value());
 }
