@@ -205,6 +205,7 @@ measure() {  # measure ENGINE BINARY
     stop_cluster
     return 1
   fi
+  R[$e,load0]=$(cut -d' ' -f1 /proc/loadavg)
   line=$("$BENCH" fsync --dir "$WORK/$e" --seconds 2)
   R[$e,fsync]=$(kv "$line" syncs_per_s)
   log "$e: disk $line"
@@ -217,6 +218,7 @@ measure() {  # measure ENGINE BINARY
   done < <("$BENCH" put --endpoints "$ENDPOINTS" --clients "$CLIENTS" --duration "$DURATION" \
     --warmup "$WARMUP" --clients-per-conn "$CLIENTS_PER_CONN" --threads "$THREADS" \
     --target "$TARGET" --format kv)
+  R[$e,load1]=$(cut -d' ' -f1 /proc/loadavg)
   local rss=()
   for i in 0 1 2; do rss+=("$(rss_mb "${MPID[$i]}")"); done
   R[$e,rss]=$(IFS=/; echo "${rss[*]}")
@@ -281,6 +283,7 @@ else
   printf '%-34s %12s\n' "" hadcs
 fi
 row "disk 4KiB write+fdatasync /s" "${R[hadcs,fsync]:-}" "${R[etcd,fsync]:-}"
+row "load average before/after the load" "${R[hadcs,load0]:-}/${R[hadcs,load1]:-}" "${R[etcd,load0]:-}/${R[etcd,load1]:-}" noratio
 IFS=, read -r -a COUNTS <<<"$CLIENTS"
 for c in "${COUNTS[@]}"; do
   row "put $c clients (${R[hadcs,$c,conns]:-?} conns): ops/s" "${R[hadcs,$c,ops_per_s]:-}" "${R[etcd,$c,ops_per_s]:-}"
