@@ -95,17 +95,24 @@ forget_pid() {
   for i in "${!PIDS[@]}"; do [[ ${PIDS[$i]} == "$p" ]] && unset 'PIDS[i]'; done
 }
 
-stop_pids() {  # TERM, then KILL after 5 s; only our own PIDs
-  local p t
+stop_pids() {  # TERM, then KILL after 5 s; only our own PIDs. Reports unclean exits.
+  local p t rc killed
   for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
   {  # bash's "Killed" job notices go to /dev/null
     for p in "$@"; do
+      killed=0
       for ((t = 0; t < 50; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
       if kill -0 "$p" 2>/dev/null; then
         echo "[$(date +%H:%M:%S)] PID $p did not stop within 5 s of SIGTERM; SIGKILL" >&3
         kill -KILL "$p"
+        killed=1
       fi
       wait "$p"
+      rc=$?
+      # 0: clean; 143: died of the SIGTERM itself (etcd re-raises it after cleaning up)
+      if [[ $killed == 0 && $rc != 0 && $rc != 143 && $rc != 127 ]]; then
+        echo "[$(date +%H:%M:%S)] PID $p exited with status $rc (not a clean stop; 134 = abort)" >&3
+      fi
       forget_pid "$p"
     done
   } 2>/dev/null
@@ -219,6 +226,12 @@ measure() {  # measure ENGINE BINARY
     --warmup "$WARMUP" --clients-per-conn "$CLIENTS_PER_CONN" --threads "$THREADS" \
     --target "$TARGET" --format kv)
   R[$e,load1]=$(cut -d' ' -f1 /proc/loadavg)
+  for i in 0 1 2; do
+    if ! kill -0 "${MPID[$i]}" 2>/dev/null; then
+      log "$e: member n$((i + 1)) (PID ${MPID[$i]}) died during the load; see $WORK/$e-n$((i + 1)).log"
+      FAILED=1 KEEP=1
+    fi
+  done
   local rss=()
   for i in 0 1 2; do rss+=("$(rss_mb "${MPID[$i]}")"); done
   R[$e,rss]=$(IFS=/; echo "${rss[*]}")
