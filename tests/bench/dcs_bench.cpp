@@ -105,7 +105,8 @@ void write_timeline(const std::string& path, int clients, int bucket_ms, const L
     char when[32];
     std::strftime(when, sizeof when, "%H:%M:%S", &tm);
     std::fprintf(f, "%s.%03lld %6llu %9.3f\n", when, static_cast<long long>(ms % 1000),
-                 static_cast<unsigned long long>(r.timeline[i].acked), r.timeline[i].max_us / 1000.0);
+                 static_cast<unsigned long long>(r.timeline[i].acked),
+                 r.timeline[i].max_us / 1000.0);
   }
   std::fclose(f);
 }
@@ -138,8 +139,9 @@ int run_put(const PutArgs& a) {
   }
   for (int clients : counts) {
     LoadOptions o;
-    o.targets = a.target == "all" ? eps
-                                  : std::vector<std::string>{find_leader_endpoint(eps, std::chrono::seconds(10))};
+    o.targets = a.target == "all"
+                    ? eps
+                    : std::vector<std::string>{find_leader_endpoint(eps, std::chrono::seconds(10))};
     o.clients = clients;
     o.conns = a.conns > 0 ? a.conns : (clients + a.clients_per_conn - 1) / a.clients_per_conn;
     o.conns = std::max(o.conns, static_cast<int>(o.targets.size()));
@@ -156,10 +158,10 @@ int run_put(const PutArgs& a) {
     double rate = r.seconds > 0 ? static_cast<double>(r.acked) / r.seconds : 0;
     int conns = std::min(o.conns, clients);
     if (a.format == "table") {
-      std::printf("%-7s %7d %5d %8llu %6.2f %9.0f %8.3f %8.3f %8.3f %8.3f %6llu\n", a.target.c_str(),
-                  clients, conns, static_cast<unsigned long long>(r.acked), r.seconds, rate,
-                  r.latency.avg_ms, r.latency.p50_ms, r.latency.p99_ms, r.latency.max_ms,
-                  static_cast<unsigned long long>(r.errors));
+      std::printf("%-7s %7d %5d %8llu %6.2f %9.0f %8.3f %8.3f %8.3f %8.3f %6llu\n",
+                  a.target.c_str(), clients, conns, static_cast<unsigned long long>(r.acked),
+                  r.seconds, rate, r.latency.avg_ms, r.latency.p50_ms, r.latency.p99_ms,
+                  r.latency.max_ms, static_cast<unsigned long long>(r.errors));
     } else {
       std::printf(
           "point target=%s clients=%d conns=%d acked=%llu seconds=%.3f ops_per_s=%.1f avg_ms=%.3f "
@@ -208,11 +210,12 @@ int run_failover_cmd(const FailoverArgs& a) {
       static_cast<unsigned long long>(r.failed));
   std::fflush(stdout);
   for (const auto& [kind, n] : r.error_kinds) {
-    std::fprintf(stderr, "dcs_bench: %llu attempts failed: %s\n", static_cast<unsigned long long>(n),
-                 kind.c_str());
+    std::fprintf(stderr, "dcs_bench: %llu attempts failed: %s\n",
+                 static_cast<unsigned long long>(n), kind.c_str());
   }
   if (r.ack_ms < 0) {
-    std::cerr << "dcs_bench: no put was acknowledged within " << a.max_wait_ms << " ms of the kill\n";
+    std::cerr << "dcs_bench: no put was acknowledged within " << a.max_wait_ms
+              << " ms of the kill\n";
     return 1;
   }
   return 0;
@@ -220,20 +223,19 @@ int run_failover_cmd(const FailoverArgs& a) {
 
 int run_status(const std::string& csv) {
   auto eps = endpoints_or_exit(csv);
-  std::printf("%-22s %-18s %-18s %6s %10s %10s\n", "endpoint", "member", "leader", "term",
-              "commit", "applied");
+  std::printf("%-22s %-18s %-18s %6s %10s %10s\n", "endpoint", "member", "leader", "term", "commit",
+              "applied");
   for (const auto& e : eps) {
     MemberStatus s = query_status(make_channel(e), std::chrono::seconds(2));
     if (!s.ok) {
       std::printf("%-22s error: %s\n", e.c_str(), s.error.c_str());
       continue;
     }
-    std::printf("%-22s %-18llx %-18llx %6llu %10llu %10llu\n", e.c_str(),
-                static_cast<unsigned long long>(s.member_id),
-                static_cast<unsigned long long>(s.leader),
-                static_cast<unsigned long long>(s.raft_term),
-                static_cast<unsigned long long>(s.raft_index),
-                static_cast<unsigned long long>(s.applied_index));
+    std::printf(
+        "%-22s %-18llx %-18llx %6llu %10llu %10llu\n", e.c_str(),
+        static_cast<unsigned long long>(s.member_id), static_cast<unsigned long long>(s.leader),
+        static_cast<unsigned long long>(s.raft_term), static_cast<unsigned long long>(s.raft_index),
+        static_cast<unsigned long long>(s.applied_index));
   }
   return 0;
 }
@@ -251,7 +253,8 @@ int run_fsync(const std::string& dir, double seconds) {
   std::vector<char> block(4096, 'y');
   std::vector<std::uint32_t> us;
   auto t0 = Clock::now();
-  auto end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto end =
+      t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   off_t off = 0;
   while (Clock::now() < end) {
     auto s = Clock::now();

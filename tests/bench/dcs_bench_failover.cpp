@@ -154,7 +154,8 @@ FailoverResult run_failover(const FailoverOptions& o) {
   return r;
 }
 
-HealthResult wait_healthy(const std::vector<std::string>& endpoints, std::chrono::milliseconds timeout) {
+HealthResult wait_healthy(const std::vector<std::string>& endpoints,
+                          std::chrono::milliseconds timeout) {
   HealthResult h;
   const auto t0 = Clock::now();
   const auto give_up = t0 + timeout;

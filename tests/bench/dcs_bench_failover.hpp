@@ -16,8 +16,8 @@ namespace ha::bench {
 
 struct FailoverOptions {
   std::vector<std::string> endpoints;
-  std::vector<pid_t> pids;  // pids[i] serves endpoints[i]
-  std::chrono::milliseconds retry{5};             // a new put to each survivor this often
+  std::vector<pid_t> pids;                         // pids[i] serves endpoints[i]
+  std::chrono::milliseconds retry{5};              // a new put to each survivor this often
   std::chrono::milliseconds attempt_timeout{200};  // deadline of each attempt
   std::chrono::milliseconds max_wait{30000};       // give up after this
   std::chrono::milliseconds jitter{100};  // random pause before the kill (a random heartbeat phase)
@@ -49,6 +49,7 @@ struct HealthResult {
 
 // Healthy: every endpoint answers Status naming the same leader, a put through the leader is
 // acknowledged, and every member has applied the leader's commit index after it.
-HealthResult wait_healthy(const std::vector<std::string>& endpoints, std::chrono::milliseconds timeout);
+HealthResult wait_healthy(const std::vector<std::string>& endpoints,
+                          std::chrono::milliseconds timeout);
 
 }  // namespace ha::bench

@@ -1,7 +1,9 @@
-// dcs_bench_load: the closed-loop put load of dcs_bench (see dcs_bench_load.hpp). Each worker thread
-// owns a completion queue and the clients bound to it; a client issues its next put as soon as the
-// previous one completes, so `clients` is the number of puts in flight.
+// dcs_bench_load: the closed-loop put load of dcs_bench (see dcs_bench_load.hpp). Each worker
+// thread owns a completion queue and the clients bound to it; a client issues its next put as soon
+// as the previous one completes, so `clients` is the number of puts in flight.
 #include "tests/bench/dcs_bench_load.hpp"
+
+#include <grpcpp/alarm.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,8 +11,6 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
-
-#include <grpcpp/alarm.h>
 
 #include "proto/etcd/rpc.grpc.pb.h"
 
@@ -66,9 +66,7 @@ class Load {
     std::vector<std::thread> threads;
     for (auto& w : workers_) threads.emplace_back([this, wp = w.get()] { work(*wp); });
 
-    auto sleep_s = [](double s) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(s));
-    };
+    auto sleep_s = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
     sleep_s(o_.warmup_s);
     auto start = Clock::now();
     auto wall_start = std::chrono::system_clock::now();
@@ -100,7 +98,8 @@ class Load {
       r.timeline.resize(n);
       for (auto& w : workers_) {
         for (auto [ms, us] : w->events) {
-          auto& b = r.timeline[std::min<std::size_t>(ms / static_cast<std::uint32_t>(o_.timeline_ms), n - 1)];
+          auto& b = r.timeline[std::min<std::size_t>(
+              ms / static_cast<std::uint32_t>(o_.timeline_ms), n - 1)];
           ++b.acked;
           b.max_us = std::max(b.max_us, us);
         }
@@ -166,7 +165,8 @@ class Load {
     while (w.outstanding > 0) {
       void* tag = nullptr;
       bool ok = false;
-      auto r = w.cq.AsyncNext(&tag, &ok, std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+      auto r = w.cq.AsyncNext(&tag, &ok,
+                              std::chrono::system_clock::now() + std::chrono::milliseconds(50));
       if (r == grpc::CompletionQueue::TIMEOUT) continue;
       if (r == grpc::CompletionQueue::SHUTDOWN) break;
       auto now = Clock::now();
@@ -181,7 +181,8 @@ class Load {
       bool counted = !stopping && shared_.measuring.load(std::memory_order_relaxed);
       if (call->status.ok()) {
         if (counted) {
-          auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - call->start).count();
+          auto us =
+              std::chrono::duration_cast<std::chrono::microseconds>(now - call->start).count();
           auto lat = static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX));
           w.samples_us.push_back(lat);
           if (o_.timeline_ms > 0) {

@@ -1,6 +1,7 @@
-// dcs_bench_load: the closed-loop put load of dcs_bench: `clients` concurrent clients, each with one
-// put in flight at a time (distinct keys, fixed-size values), spread over `conns` gRPC connections
-// and a few completion-queue threads; measures acknowledged puts per second and their latency.
+// dcs_bench_load: the closed-loop put load of dcs_bench: `clients` concurrent clients, each with
+// one put in flight at a time (distinct keys, fixed-size values), spread over `conns` gRPC
+// connections and a few completion-queue threads; measures acknowledged puts per second and their
+// latency.
 #pragma once
 
 #include <chrono>
@@ -18,8 +19,8 @@ struct LoadOptions {
   int clients = 1;
   int conns = 1;    // connections in all, spread over `targets`; clients share them round robin
   int threads = 1;  // completion-queue threads
-  double warmup_s = 0.5;  // load before the measured window, not counted
-  double duration_s = 10;  // the measured window (upper bound when `total` is set)
+  double warmup_s = 0.5;    // load before the measured window, not counted
+  double duration_s = 10;   // the measured window (upper bound when `total` is set)
   std::uint64_t total = 0;  // stop after this many acknowledged puts in the window (0: no limit)
   std::size_t value_bytes = 256;
   std::chrono::milliseconds timeout{5000};  // deadline of each put
@@ -34,10 +35,10 @@ struct TimelineBucket {
 };
 
 struct LoadResult {
-  std::uint64_t acked = 0;   // puts acknowledged inside the window
-  std::uint64_t errors = 0;  // puts that failed inside the window
+  std::uint64_t acked = 0;                           // puts acknowledged inside the window
+  std::uint64_t errors = 0;                          // puts that failed inside the window
   std::map<std::string, std::uint64_t> error_kinds;  // gRPC code + message -> count
-  double seconds = 0;                                 // length of the window
+  double seconds = 0;                                // length of the window
   LatencySummary latency;
   std::chrono::system_clock::time_point window_start;  // wall clock, to compare with server logs
   std::vector<TimelineBucket> timeline;                // when timeline_ms > 0

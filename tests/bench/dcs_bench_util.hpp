@@ -39,7 +39,8 @@ struct MemberStatus {
   std::uint64_t applied_index = 0;
 };
 
-MemberStatus query_status(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout);
+MemberStatus query_status(const std::shared_ptr<grpc::Channel>& channel,
+                          std::chrono::milliseconds timeout);
 
 struct ClusterView {
   std::vector<MemberStatus> members;  // in endpoint order
