@@ -225,11 +225,16 @@ TEST_CASE("dcs put, get, del, members, status, leases and move-leader") {
 TEST_CASE("dcs watch prints the events and stops after --count") {
   HadcsCluster c;
   REQUIRE(c.wait_for_leader(20));
+  // Start at the next revision so the events below count however late the watcher starts.
+  const auto now = c.hactl({"dcs", "get", "/w/", "--prefix", "--format", "json"});
+  REQUIRE(now.exit_code == 0);
+  const auto next = nlohmann::json::parse(now.out)["revision"].get<long long>() + 1;
   RunResult watched;
-  std::thread watcher([&] {
-    watched = c.hactl({"dcs", "watch", "/w/", "--prefix", "--count", "3", "--timeout", "20"});
+  std::jthread watcher([&] {  // joined even when a REQUIRE below fails
+    watched = c.hactl({"dcs", "watch", "/w/", "--prefix", "--rev", std::to_string(next), "--count", "3",
+                       "--timeout", "20"});
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   put(c, "/w/a", "1");
   put(c, "/w/b", "2");
   REQUIRE(c.hactl({"dcs", "del", "/w/a"}).exit_code == 0);
