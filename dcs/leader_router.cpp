@@ -45,6 +45,7 @@ std::shared_ptr<dcspb::PeerForward::Stub> LeaderRouter::stub(const std::string& 
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);  // members talk directly, never via http_proxy
     s = dcspb::PeerForward::NewStub(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   }
   return s;

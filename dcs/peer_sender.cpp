@@ -90,6 +90,7 @@ std::shared_ptr<grpc::Channel> PeerSender::channel() {
     args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
     // A separate connection per peer sender, not shared with client traffic.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);  // members talk directly, never via http_proxy
     channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
     target_changed_ = false;
   }

@@ -126,8 +126,10 @@ void Server::resolve_identity() {
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& m : options_.initial_cluster) {
       if (m.name == options_.name) continue;
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
       auto stub = dcspb::PeerForward::NewStub(
-          grpc::CreateChannel(m.peer_url.host_port(), grpc::InsecureChannelCredentials()));
+          grpc::CreateCustomChannel(m.peer_url.host_port(), grpc::InsecureChannelCredentials(), args));
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
       etcdserverpb::MemberListRequest req;

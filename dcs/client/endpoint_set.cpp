@@ -28,6 +28,8 @@ grpc::ChannelArguments channel_args(const ClientOptions& o) {
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, millis(o.connect_timeout));
   // A channel's connection is its own, so its state says what this client sees.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // The DCS is reached directly: an http_proxy in the environment must not intercept it.
+  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   // Large range answers are fine (etcd's client allows them too).
   args.SetMaxReceiveMessageSize(INT_MAX);
   return args;
