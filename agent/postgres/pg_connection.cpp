@@ -339,8 +339,8 @@ PgResult<std::string> PgConnection::escape_identifier(std::string_view text) con
 PgResult<std::string> PgConnection::encrypt_password(const std::string& password,
                                                      const std::string& user) {
   if (conn_ == nullptr) return pg_error(PgErrorKind::kConnection, "no connection to PostgreSQL");
-  // Asks the server for password_encryption: a round trip without our deadline, so set it
-  // explicitly from what the server says through a bounded query.
+  // Hash with the server's own password_encryption, asked under this connection's deadline
+  // (PQencryptPasswordConn would ask it without one).
   auto r = query("SELECT current_setting('password_encryption')");
   if (!r) return r.error();
   std::string algorithm = "scram-sha-256";

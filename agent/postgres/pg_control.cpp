@@ -301,6 +301,30 @@ PgStatus PgControl::start(const StartOptions& o) {
     while (shared_memory_in_use(*before.pid_file) && Clock::now() < deadline) {
       std::this_thread::sleep_for(Millis(20));
     }
+    // PostgreSQL replaces lock files whose pid is gone, but not those whose pid still exists:
+    // a dead postmaster not yet reaped by its parent (a zombie; pg_ctl leaves it to init) or
+    // a pid reused by another program. Neither is a server, so the files are stale. Left alone
+    // while the old children still hold the shared memory: PostgreSQL then refuses, rightly.
+    // The same goes for the lock file of its (first) socket directory.
+    const auto& dead = *before.pid_file;
+    if (!shared_memory_in_use(dead) && ::kill(dead.pid, 0) == 0) {
+      std::vector<std::string> stale = {options_.data_dir + "/postmaster.pid"};
+      if (!dead.socket_dir.empty() && dead.port > 0) {
+        const std::string socket_lock =
+            fmt::format("{}/.s.PGSQL.{}.lock", dead.socket_dir, dead.port);
+        std::ifstream in(socket_lock);
+        std::string first_line;
+        if (std::getline(in, first_line) && first_line == std::to_string(dead.pid)) {
+          stale.push_back(socket_lock);
+        }
+      }
+      for (const auto& path : stale) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+          return pg_error(PgErrorKind::kIo, fmt::format("cannot remove the stale lock file {}: {}",
+                                                        path, std::strerror(errno)));
+        }
+      }
+    }
   }
 
   const std::string log = log_file();

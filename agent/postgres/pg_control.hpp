@@ -106,7 +106,9 @@ class PgControl {
   // settings that allow it (primary_conninfo and primary_slot_name do, since PostgreSQL 13).
   PgStatus write_config(const ServerSettings& settings, const std::vector<std::string>& hba_lines);
 
-  // pg_ctl start -w. kState if already running; kTimeout when the server did not become ready
+  // pg_ctl start -w. After a crash, first waits (up to 10 s) for the old postmaster's children
+  // to let go of its shared memory and removes a lock file naming a dead (or reused) pid.
+  // kState if already running; kTimeout when the server did not become ready
   // in time (it may still be starting: see status()); kCommand with the server log's reason
   // otherwise (e.g. "could not bind ... Address already in use").
   PgStatus start(const StartOptions& options);
@@ -121,7 +123,8 @@ class PgControl {
   // Running, stopped or crashed, from postmaster.pid and the process it names (no program is
   // run: cheap enough for every loop).
   PostmasterStatus status() const;
-  // pg_ctl status: true running, false not running.
+  // pg_ctl status: true running, false not running. pg_ctl counts a killed postmaster that its
+  // parent has not reaped yet (a zombie) as running; status() does not.
   PgResult<bool> pg_ctl_status();
   // SIGKILL to the postmaster named in postmaster.pid, then waits up to `wait` for it to go.
   // The last resort when a stop does not finish; the next start runs crash recovery.

@@ -2,9 +2,12 @@
 
 #include <signal.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -36,13 +39,29 @@ bool read_file(const std::string& path, std::string& out) {
   return true;
 }
 
-// Whether `pid` is a live process that could be a postmaster.
+// Whether `pid` is a live process that could be a postmaster. A zombie is dead: a killed
+// postmaster's parent (init, since pg_ctl detaches it) may take its time to reap it.
 bool alive_postgres(pid_t pid) {
   if (pid <= 0) return false;
   if (::kill(pid, 0) != 0 && errno != EPERM) return false;
-  std::string comm;
-  if (!read_file("/proc/" + std::to_string(pid) + "/comm", comm)) return true;  // cannot tell
-  comm = std::string(trim(comm.substr(0, comm.find('\n'))));
+  std::string stat;
+  if (!read_file("/proc/" + std::to_string(pid) + "/stat", stat)) return true;  // cannot tell
+  // "<pid> (<comm>) <state> ...": comm may hold spaces and parentheses; the last ')' ends it.
+  const auto open = stat.find('(');
+  const auto close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return true;
+  const std::string comm = stat.substr(open + 1, close - open - 1);
+  const char state = close + 2 < stat.size() ? stat[close + 2] : '?';
+  if (state == 'Z' || state == 'X') {
+    // Ours to reap when the agent is its parent (the agent as PID 1 of a container, or a
+    // child subreaper): otherwise it stays a zombie, and PostgreSQL will not start while its
+    // pid exists.
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 2, "%*c %d", &ppid) == 1 && ppid == ::getpid()) {
+      ::waitpid(pid, nullptr, WNOHANG);
+    }
+    return false;
+  }
   return comm == "postgres" || comm == "postmaster";
 }
 

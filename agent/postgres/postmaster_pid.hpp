@@ -45,9 +45,9 @@ struct PostmasterStatus {
 // until they are gone ("pre-existing shared memory block is still in use").
 bool shared_memory_in_use(const PostmasterPid& pid_file);
 
-// Reads <data_dir>/postmaster.pid and probes the process (signal 0, and /proc/<pid>/comm when
-// readable so a reused pid of another program counts as gone). An unreadable or garbled file
-// with no live process counts as crashed.
+// Reads <data_dir>/postmaster.pid and probes the process (signal 0, and /proc/<pid>/stat when
+// readable, so that a zombie or a reused pid of another program counts as gone). An unreadable
+// or garbled file counts as crashed.
 PostmasterStatus probe_postmaster(const std::string& data_dir);
 
 }  // namespace ha::agent::pg

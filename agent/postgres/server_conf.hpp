@@ -28,7 +28,8 @@ struct ServerSettings {
   std::string unix_socket_directories;  // empty: the server's default
   std::string cluster_name;             // empty: not set
   // Replaces the defaults below and adds anything else; the names above and the standby
-  // settings are the agent's and win over this map.
+  // settings are the agent's and win over this map. What ALTER SYSTEM put in
+  // postgresql.auto.conf (e.g. synchronous_standby_names) wins over this whole file.
   std::map<std::string, std::string> parameters;
   // Set: a standby of that primary (write_config also creates standby.signal). Unset: a
   // primary (write_config removes standby.signal).

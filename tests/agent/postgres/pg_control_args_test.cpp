@@ -336,6 +336,12 @@ TEST_CASE("pg_control: write_config writes the ha file the include once pg_hba a
   struct stat st {};
   REQUIRE(::stat((f.data + "/postgresql.ha.conf").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+  // With group access on the directory (initdb --allow-group-access), files are 0640.
+  ::chmod(f.data.c_str(), 0750);
+  REQUIRE(pg.write_config(s, {}).ok());
+  REQUIRE(::stat((f.data + "/postgresql.ha.conf").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  ::chmod(f.data.c_str(), 0700);
 
   // As a primary: no standby.signal, and the include line is not added twice; pg_hba is left
   // alone when no lines are given.
@@ -403,4 +409,29 @@ TEST_CASE("pg_control: controldata runs pg_controldata in the C locale and parse
   CHECK(cd->system_identifier == 42);
   CHECK(env_of(f.runner.calls.at(0), "LC_ALL") == "C");
   CHECK(f.runner.calls.at(0).args == std::vector<std::string>{f.data});
+}
+
+TEST_CASE("pg_control: start after a crash removes lock files naming a pid that is no server",
+          "[pg_control]") {
+  Fixture f;
+  f.make_cluster();
+  // The pid in the files exists (it is this test), but it is no postmaster: a reused pid, or a
+  // dead postmaster not yet reaped. PostgreSQL would refuse to start while such files exist.
+  const std::string pid = std::to_string(::getpid());
+  write_file(f.data + "/postmaster.pid",
+             pid + "\n" + f.data + "\n1700000000\n5433\n" + f.root.path() +
+                 "\n127.0.0.1\n -1 -1\nready\n");
+  write_file(f.root / ".s.PGSQL.5433.lock", pid + "\n" + f.data + "\n");
+  write_file(f.root / ".s.PGSQL.5434.lock", "999999\n");  // another server's: kept
+  f.runner.answer = [&](const ProcessSpec& s) {
+    if (has_arg(s, "--version")) return FakeRunner::ok("pg_ctl (PostgreSQL) 15.14\n");
+    CHECK_FALSE(fs::exists(f.data + "/postmaster.pid"));
+    CHECK_FALSE(fs::exists(f.root / ".s.PGSQL.5433.lock"));
+    return FakeRunner::ok("server started\n");
+  };
+  auto pg = f.control();
+  CHECK(pg.status().state == PostmasterState::kCrashed);
+  REQUIRE(pg.start({}).ok());
+  CHECK(f.runner.calls.size() == 2);
+  CHECK(fs::exists(f.root / ".s.PGSQL.5434.lock"));
 }

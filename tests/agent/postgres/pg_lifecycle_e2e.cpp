@@ -204,9 +204,8 @@ TEST_CASE("pg e2e: kill -9 of the postmaster is seen as a crash - start recovers
   CHECK(st.state == PostmasterState::kCrashed);
   REQUIRE(st.pid_file);
   CHECK(st.pid_file->pid == pid);
-  auto pg_ctl_says = node.control().pg_ctl_status();
-  REQUIRE(pg_ctl_says.ok());
-  CHECK_FALSE(*pg_ctl_says);
+  // (pg_ctl status is not asked here: it calls a killed postmaster that init has not reaped
+  // yet "running", and how fast init reaps differs between machines.)
   auto cd = node.control().controldata();
   REQUIRE(cd.ok());
   CHECK(cd->state == ClusterState::kInProduction);
@@ -221,6 +220,6 @@ TEST_CASE("pg e2e: kill -9 of the postmaster is seen as a crash - start recovers
   CHECK(node.postmaster_pid() != pid);
   CHECK(node.sql("SELECT count(*) FROM survivors") == std::vector<std::string>{"100"});
   for (int child : children) {
-    CHECK(::kill(child, 0) != 0);  // none of the old children is left
+    CHECK_FALSE(process_alive(child));  // none of the old children is left
   }
 }

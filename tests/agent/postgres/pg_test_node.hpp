@@ -37,6 +37,9 @@ std::string pg_run_as();
 // A TCP port on 127.0.0.1 that was free a moment ago (never 5432).
 std::uint16_t free_port();
 
+// Whether `pid` is a live process (a zombie waiting for its parent to reap it is not).
+bool process_alive(int pid);
+
 // Polls `done` every 50 ms until it is true or `timeout` passes; returns its last answer.
 bool wait_until(const std::function<bool()>& done, Millis timeout);
 

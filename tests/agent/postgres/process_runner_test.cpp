@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -230,8 +231,14 @@ TEST_CASE("postmaster.pid probe: stopped or crashed or running or a reused pid",
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it exec
   write_pid(child);
   CHECK(probe_postmaster(data).state == PostmasterState::kRunning);
+  // Killed but not reaped yet (a zombie, as a killed postmaster is until its parent reaps it):
+  // gone. Being its parent here, the probe reaps it.
   ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  CHECK(process_ends(child));
+  CHECK(probe_postmaster(data).state == PostmasterState::kCrashed);
+  errno = 0;
+  CHECK(::waitpid(child, nullptr, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
   CHECK(probe_postmaster(data).state == PostmasterState::kCrashed);
 
   std::ofstream(data + "/postmaster.pid") << "garbage\n";
