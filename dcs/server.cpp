@@ -415,9 +415,11 @@ void Server::stop() {
     stopping_ = true;
   }
   if (http_) http_->stop();
-  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
-  if (client_server_) client_server_->Shutdown(deadline);
-  if (peer_server_) peer_server_->Shutdown(deadline);
+  // In-flight client calls get a moment to finish; long-lived streams (watches, keep-alives,
+  // peers' Raft streams) are then cancelled.
+  auto now = std::chrono::system_clock::now();
+  if (client_server_) client_server_->Shutdown(now + std::chrono::milliseconds(500));
+  if (peer_server_) peer_server_->Shutdown(now + std::chrono::milliseconds(100));
   if (driver_) driver_->stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
