@@ -418,9 +418,8 @@ TEST_CASE("pg_control: start after a crash removes lock files naming a pid that 
   // The pid in the files exists (it is this test), but it is no postmaster: a reused pid, or a
   // dead postmaster not yet reaped. PostgreSQL would refuse to start while such files exist.
   const std::string pid = std::to_string(::getpid());
-  write_file(f.data + "/postmaster.pid",
-             pid + "\n" + f.data + "\n1700000000\n5433\n" + f.root.path() +
-                 "\n127.0.0.1\n -1 -1\nready\n");
+  write_file(f.data + "/postmaster.pid", pid + "\n" + f.data + "\n1700000000\n5433\n" +
+                                             f.root.path() + "\n127.0.0.1\n -1 -1\nready\n");
   write_file(f.root / ".s.PGSQL.5433.lock", pid + "\n" + f.data + "\n");
   write_file(f.root / ".s.PGSQL.5434.lock", "999999\n");  // another server's: kept
   f.runner.answer = [&](const ProcessSpec& s) {
