@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# run_dcs_bench.sh: starts a 3-member hadcs on loopback, measures put throughput/latency (dcs_bench),
-# leader failover and members' RSS, does the same against a 3-member etcd when /usr/bin/etcd
-# exists, and prints one table with hadcs beside etcd. Builds nothing; cleans up what it started.
+# run_dcs_bench.sh: 3-member hadcs (and etcd, when /usr/bin/etcd exists) on loopback: put
+# throughput/latency with dcs_bench, leader failover, members' RSS; one table with hadcs beside
+# etcd and the ratios. Builds nothing; stops what it started (by PID) and removes its temp dir.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,13 +24,15 @@ usage() {
   cat <<EOF
 Usage: $0 [options] [HADCS [DCS_BENCH]]
 
-Starts a 3-member hadcs cluster on loopback (free ports, data in a temporary folder, fsync on),
-runs dcs_bench put at each client count, measures leader failover (kill -9 the leader, time to
-the first acknowledged put; median and max over the rounds; the killed member is restarted and
-the cluster waited healthy between rounds) and each member's VmRSS after the load. Then, when
-the etcd binary exists, does the same against a 3-member etcd (default settings) in the same
-run, on the same disk. Prints one table: hadcs, etcd, and hadcs/etcd. Every process it started
-is stopped (by PID) and the temporary folder removed on exit, also on Ctrl-C.
+Starts a 3-member hadcs cluster on loopback (free ports, data in a temporary folder, fsync on)
+and, when the etcd binary exists, a 3-member etcd (default settings) beside it, data on the same
+disk. Runs dcs_bench put at each client count against each, interleaved (hadcs then etcd, then
+etcd then hadcs, ...) so that paired rows see the same disk and the same neighbours, with a 1 s
+fsync probe of the disk before each row; then reads each member's VmRSS; then measures leader
+failover per cluster (kill -9 the leader, time to the first acknowledged put; median and max over
+the rounds; the killed member is restarted and the cluster waited healthy between rounds).
+Prints one table: hadcs, etcd, and hadcs/etcd. Every process it started is stopped (by PID) and
+the temporary folder removed on exit, also on Ctrl-C. About 2 minutes with the defaults.
 
 It builds nothing. Binaries (positional arguments or options; defaults from build/release):
   HADCS, --hadcs PATH      hadcs binary         (default $ROOT/build/release/dcs/hadcs)
@@ -142,45 +144,46 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
 
-# Cluster state for the engine being measured.
-ENGINE= BIN=
-declare -a CPORT=() PPORT=() MPID=()
-ENDPOINTS= INITIAL=
+# Cluster state, per engine (hadcs, etcd): binary, endpoints, initial cluster, ports, PIDs.
+declare -A BINOF=() EP=() INIT=() CP=() PP=() MP=()
 
-start_member() {  # start_member I: starts member n(I+1) of $ENGINE and records its PID
-  local i=$1 name=n$(($1 + 1))
-  local args=(--name "$name" --data-dir "$WORK/$ENGINE/$name"
-    --listen-client-urls "http://127.0.0.1:${CPORT[$i]}" --advertise-client-urls "http://127.0.0.1:${CPORT[$i]}"
-    --listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}"
-    --initial-cluster "$INITIAL" --initial-cluster-token "dcs-bench-$ENGINE" --initial-cluster-state new)
+start_member() {  # start_member ENGINE I: starts member n(I+1) and records its PID in MP[ENGINE,I]
+  local e=$1 i=$2 name=n$(($2 + 1))
+  local args=(--name "$name" --data-dir "$WORK/$e/$name"
+    --listen-client-urls "http://127.0.0.1:${CP[$e,$i]}" --advertise-client-urls "http://127.0.0.1:${CP[$e,$i]}"
+    --listen-peer-urls "http://127.0.0.1:${PP[$e,$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${PP[$e,$i]}"
+    --initial-cluster "${INIT[$e]}" --initial-cluster-token "dcs-bench-$e" --initial-cluster-state new)
   local extra=()
-  [[ $ENGINE == hadcs ]] && read -r -a extra <<<"$HADCS_ARGS"
-  [[ $ENGINE == etcd ]] && read -r -a extra <<<"$ETCD_ARGS"
-  "$BIN" "${args[@]}" "${extra[@]}" >>"$WORK/$ENGINE-$name.log" 2>&1 &
-  MPID[$i]=$!
+  [[ $e == hadcs ]] && read -r -a extra <<<"$HADCS_ARGS"
+  [[ $e == etcd ]] && read -r -a extra <<<"$ETCD_ARGS"
+  "${BINOF[$e]}" "${args[@]}" "${extra[@]}" >>"$WORK/$e-$name.log" 2>&1 &
+  MP[$e,$i]=$!
   PIDS+=("$!")
 }
 
-start_cluster() {  # start_cluster ENGINE BINARY
-  ENGINE=$1 BIN=$2
-  local ports i
-  read -r -a ports <<<"$(free_ports 6)" || return 1
-  CPORT=("${ports[@]:0:3}") PPORT=("${ports[@]:3:3}")
-  INITIAL= ENDPOINTS=
-  for i in 0 1 2; do
-    INITIAL+="${INITIAL:+,}n$((i + 1))=http://127.0.0.1:${PPORT[$i]}"
-    ENDPOINTS+="${ENDPOINTS:+,}127.0.0.1:${CPORT[$i]}"
-  done
-  mkdir -p "$WORK/$ENGINE"
-  for i in 0 1 2; do start_member "$i"; done
-  log "$ENGINE: members ${MPID[*]} on client ports ${CPORT[*]}"
-  "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null
+member_pids() {  # member_pids ENGINE: "p1,p2,p3"
+  echo "${MP[$1,0]},${MP[$1,1]},${MP[$1,2]}"
 }
 
-stop_cluster() {
-  stop_pids "${MPID[@]}"
-  MPID=()
-  rm -rf "${WORK:?}/$ENGINE"
+start_cluster() {  # start_cluster ENGINE BINARY: starts 3 members and waits until healthy
+  local e=$1 ports i
+  BINOF[$e]=$2
+  read -r -a ports <<<"$(free_ports 6)" || return 1
+  INIT[$e]= EP[$e]=
+  for i in 0 1 2; do
+    CP[$e,$i]=${ports[$i]} PP[$e,$i]=${ports[$((i + 3))]}
+    INIT[$e]+="${INIT[$e]:+,}n$((i + 1))=http://127.0.0.1:${PP[$e,$i]}"
+    EP[$e]+="${EP[$e]:+,}127.0.0.1:${CP[$e,$i]}"
+  done
+  mkdir -p "$WORK/$e"
+  for i in 0 1 2; do start_member "$e" "$i"; done
+  log "$e: members $(member_pids "$e") on client ports ${CP[$e,0]},${CP[$e,1]},${CP[$e,2]}"
+  "$BENCH" wait-healthy --endpoints "${EP[$e]}" --timeout 60 >/dev/null
+}
+
+stop_cluster() {  # stop_cluster ENGINE
+  stop_pids "${MP[$1,0]}" "${MP[$1,1]}" "${MP[$1,2]}"
+  rm -rf "${WORK:?}/$1"
 }
 
 rss_mb() {  # VmRSS of a PID in MB
@@ -191,7 +194,7 @@ kv() {  # kv LINE KEY: the value of KEY=... in LINE
   sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
 }
 
-stats() {  # stats V...: "median max" of numbers
+stats() {  # stats V...: "median max" of the non-negative numbers
   [[ $# -eq 0 ]] && { echo "- -"; return; }
   printf '%s\n' "$@" | awk '$1 >= 0' | sort -g | awk '{v[NR] = $1} END {
     if (NR == 0) { print "- -"; exit }
@@ -199,76 +202,96 @@ stats() {  # stats V...: "median max" of numbers
     printf "%.0f %.0f\n", m, v[NR] }'
 }
 
-declare -A R=()  # R[engine,metric] = value
+declare -A R=()  # R[engine,metric] and R[engine,clients,metric] = value
 FAILED=0
 
-measure() {  # measure ENGINE BINARY
-  local e=$1 bin=$2 line c i
-  log "$e: starting 3 members"
-  if ! start_cluster "$e" "$bin"; then
-    log "$e: the cluster did not become healthy; see $WORK/$e-*.log"
-    FAILED=1
-    KEEP=1
-    stop_cluster
-    return 1
-  fi
-  R[$e,load0]=$(cut -d' ' -f1 /proc/loadavg)
-  line=$("$BENCH" fsync --dir "$WORK/$e" --seconds 2)
-  R[$e,fsync]=$(kv "$line" syncs_per_s)
-  log "$e: disk $line"
-  log "$e: put load at $CLIENTS clients, ${DURATION}s each, target $TARGET"
-  while read -r line; do
-    [[ $line == point* ]] || continue
-    echo "  $e $line" >&2
-    c=$(kv "$line" clients)
-    for m in ops_per_s p50_ms p99_ms max_ms errors conns; do R[$e,$c,$m]=$(kv "$line" "$m"); done
-  done < <("$BENCH" put --endpoints "$ENDPOINTS" --clients "$CLIENTS" --duration "$DURATION" \
+load_point() {  # load_point ENGINE CLIENTS: disk probe, then one dcs_bench put row
+  local e=$1 c=$2 line m
+  line=$("$BENCH" fsync --dir "$WORK/$e" --seconds 1)
+  R[$e,$c,fsync]=$(kv "$line" syncs_per_s)
+  R[$e,$c,load]=$(cut -d' ' -f1 /proc/loadavg)
+  line=$("$BENCH" put --endpoints "${EP[$e]}" --clients "$c" --duration "$DURATION" \
     --warmup "$WARMUP" --clients-per-conn "$CLIENTS_PER_CONN" --threads "$THREADS" \
-    --target "$TARGET" --format kv)
-  R[$e,load1]=$(cut -d' ' -f1 /proc/loadavg)
+    --target "$TARGET" --format kv | grep '^point')
+  echo "  $e $line (disk ${R[$e,$c,fsync]} fsync/s, load ${R[$e,$c,load]})" >&2
+  [[ -n $line ]] || { log "$e: the put load at $c clients failed"; FAILED=1; }
+  for m in ops_per_s p50_ms p99_ms max_ms errors conns; do R[$e,$c,$m]=$(kv "$line" "$m"); done
+}
+
+after_load() {  # after_load ENGINE: members alive? their VmRSS
+  local e=$1 i rss=()
   for i in 0 1 2; do
-    if ! kill -0 "${MPID[$i]}" 2>/dev/null; then
-      log "$e: member n$((i + 1)) (PID ${MPID[$i]}) died during the load; see $WORK/$e-n$((i + 1)).log"
+    if ! kill -0 "${MP[$e,$i]}" 2>/dev/null; then
+      log "$e: member n$((i + 1)) (PID ${MP[$e,$i]}) died during the load; see $WORK/$e-n$((i + 1)).log"
       FAILED=1 KEEP=1
     fi
+    rss+=("$(rss_mb "${MP[$e,$i]}")")
   done
-  local rss=()
-  for i in 0 1 2; do rss+=("$(rss_mb "${MPID[$i]}")"); done
   R[$e,rss]=$(IFS=/; echo "${rss[*]}")
   R[$e,rssmax]=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
   log "$e: VmRSS after the load (MB): ${R[$e,rss]}"
+}
 
-  local acks=() seen=() r out k
+failover() {  # failover ENGINE: ROUNDS rounds of kill -9 the leader / restart it
+  local e=$1 acks=() seen=() r out k
   for ((r = 1; r <= ROUNDS; r++)); do
-    if ! "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null; then
+    if ! "$BENCH" wait-healthy --endpoints "${EP[$e]}" --timeout 60 >/dev/null; then
       log "$e: not healthy before failover round $r"; FAILED=1; break
     fi
     {  # bash's "Killed" job notice goes to /dev/null; dcs_bench's errors to a file
-      out=$("$BENCH" failover --endpoints "$ENDPOINTS" --pids "$(IFS=,; echo "${MPID[*]}")" 2>"$WORK/failover.err")
+      out=$("$BENCH" failover --endpoints "${EP[$e]}" --pids "$(member_pids "$e")" 2>"$WORK/failover.err")
       k=$(kv "$out" killed_index)
-      [[ -n $k && $k -ge 0 ]] && wait "${MPID[$k]}"
+      [[ -n $k && $k -ge 0 ]] && wait "${MP[$e,$k]}"
     } 2>/dev/null
     echo "  $e round $r: $out" >&2
     sed 's/^/    /' "$WORK/failover.err" >&2
     if [[ -z $k || $k -lt 0 ]]; then log "$e: failover round $r failed"; FAILED=1; break; fi
-    forget_pid "${MPID[$k]}"
+    forget_pid "${MP[$e,$k]}"
     acks+=("$(kv "$out" ack_ms)")
     seen+=("$(kv "$out" leader_seen_ms)")
-    start_member "$k"
+    start_member "$e" "$k"
   done
-  "$BENCH" wait-healthy --endpoints "$ENDPOINTS" --timeout 60 >/dev/null || { log "$e: not healthy after failover"; FAILED=1; }
+  "$BENCH" wait-healthy --endpoints "${EP[$e]}" --timeout 60 >/dev/null || { log "$e: not healthy after failover"; FAILED=1; }
   read -r "R[$e,fo_med]" "R[$e,fo_max]" <<<"$(stats "${acks[@]}")"
   read -r "R[$e,seen_med]" "R[$e,seen_max]" <<<"$(stats "${seen[@]}")"
   R[$e,fo_n]=${#acks[@]}
-  stop_cluster
 }
 
 log "work folder $WORK ($(df --output=source "$WORK" | tail -1))"
-measure hadcs "$HADCS"
-if [[ $RUN_ETCD == 1 ]]; then
-  log "etcd: $("$ETCD" --version | head -1)"
-  measure etcd "$ETCD"
+ENGINES=(hadcs)
+log "hadcs: starting 3 members"
+if ! start_cluster hadcs "$HADCS"; then
+  log "hadcs: the cluster did not become healthy; see $WORK/hadcs-*.log"
+  KEEP=1
+  exit 1
 fi
+if [[ $RUN_ETCD == 1 ]]; then
+  log "etcd: $("$ETCD" --version | head -1); starting 3 members"
+  if start_cluster etcd "$ETCD"; then
+    ENGINES+=(etcd)
+  else
+    log "etcd: the cluster did not become healthy; see $WORK/etcd-*.log; measuring hadcs alone"
+    FAILED=1 KEEP=1
+    stop_cluster etcd
+    RUN_ETCD=0
+  fi
+fi
+
+# Load points interleaved (A B, B A, A B, ...) so that each pair of rows sees the same disk and
+# the same neighbours: the fsync rate of a shared disk drifts by several times within minutes.
+IFS=, read -r -a COUNTS <<<"$CLIENTS"
+log "put load at $CLIENTS clients, ${DURATION}s each, target $TARGET, engines interleaved"
+for k in "${!COUNTS[@]}"; do
+  order=("${ENGINES[@]}")
+  if ((k % 2 == 1 && ${#ENGINES[@]} == 2)); then order=(etcd hadcs); fi
+  for e in "${order[@]}"; do load_point "$e" "${COUNTS[$k]}"; done
+done
+for e in "${ENGINES[@]}"; do after_load "$e"; done
+for e in "${ENGINES[@]}"; do
+  log "$e: leader failover, $ROUNDS rounds"
+  failover "$e"
+done
+for e in "${ENGINES[@]}"; do stop_cluster "$e"; done
 
 ratio() {  # ratio A B: A/B with 2 decimals, or - when either is missing
   awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
@@ -295,15 +318,14 @@ if [[ $RUN_ETCD == 1 ]]; then
 else
   printf '%-34s %12s\n' "" hadcs
 fi
-row "disk 4KiB write+fdatasync /s" "${R[hadcs,fsync]:-}" "${R[etcd,fsync]:-}"
-row "load average before/after the load" "${R[hadcs,load0]:-}/${R[hadcs,load1]:-}" "${R[etcd,load0]:-}/${R[etcd,load1]:-}" noratio
-IFS=, read -r -a COUNTS <<<"$CLIENTS"
 for c in "${COUNTS[@]}"; do
   row "put $c clients (${R[hadcs,$c,conns]:-?} conns): ops/s" "${R[hadcs,$c,ops_per_s]:-}" "${R[etcd,$c,ops_per_s]:-}"
   row "  p50 ms" "${R[hadcs,$c,p50_ms]:-}" "${R[etcd,$c,p50_ms]:-}"
   row "  p99 ms" "${R[hadcs,$c,p99_ms]:-}" "${R[etcd,$c,p99_ms]:-}"
   row "  max ms" "${R[hadcs,$c,max_ms]:-}" "${R[etcd,$c,max_ms]:-}"
-  row "  errors" "${R[hadcs,$c,errors]:-}" "${R[etcd,$c,errors]:-}"
+  row "  errors" "${R[hadcs,$c,errors]:-}" "${R[etcd,$c,errors]:-}" noratio
+  row "  disk fsync/s just before" "${R[hadcs,$c,fsync]:-}" "${R[etcd,$c,fsync]:-}"
+  row "  load average just before" "${R[hadcs,$c,load]:-}" "${R[etcd,$c,load]:-}" noratio
 done
 row "failover median ms (n=${R[hadcs,fo_n]:-0}/${R[etcd,fo_n]:-0})" "${R[hadcs,fo_med]:-}" "${R[etcd,fo_med]:-}"
 row "failover max ms" "${R[hadcs,fo_max]:-}" "${R[etcd,fo_max]:-}"
