@@ -2,6 +2,7 @@
 
 #include "dcs/call_deadline.hpp"
 #include "dcs/kv_service.hpp"
+#include "dcs/state_reply.hpp"
 
 namespace ha::dcs {
 
@@ -44,18 +45,10 @@ grpc::ServerUnaryReactor* ClusterService::MemberUpdate(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* ctx,
                                                      const etcdserverpb::MemberListRequest* req,
                                                      etcdserverpb::MemberListResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  core_.read(req->linearizable(), call_deadline(*ctx, core_.options().request_timeout),
-             [this, reactor, resp](ha::dcs::Status st) {
-               if (!st.ok()) {
-                 reactor->Finish(to_grpc(st.error()));
-                 return;
-               }
-               *resp = core_.sm().member_list();
-               core_.fill_header(resp->mutable_header());
-               reactor->Finish(grpc::Status::OK);
-             });
-  return reactor;
+  return reply_from_state(core_, ctx, req->linearizable(), resp, [this](etcdserverpb::MemberListResponse& out) {
+    out = core_.sm().member_list();
+    return ha::dcs::Status();
+  });
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext* ctx,
@@ -94,41 +87,25 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
                                                     const etcdserverpb::AlarmRequest* /*req*/,
                                                     etcdserverpb::AlarmResponse* resp) {
   // No alarms are raised: a full database refuses writes with an error instead.
-  auto* reactor = ctx->DefaultReactor();
-  core_.run([this, reactor, resp] {
-    core_.fill_header(resp->mutable_header());
-    reactor->Finish(grpc::Status::OK);
-  });
-  return reactor;
+  return reply_from_state(core_, ctx, false, resp, [](etcdserverpb::AlarmResponse&) { return ha::dcs::Status(); });
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext* ctx,
                                                      const etcdserverpb::HashKVRequest* req,
                                                      etcdserverpb::HashKVResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  core_.run([this, reactor, req, resp] {
+  return reply_from_state(core_, ctx, false, resp, [this, req](etcdserverpb::HashKVResponse& out) {
     auto r = core_.sm().hash_kv(req->revision());
-    if (!r.ok()) {
-      reactor->Finish(to_grpc(r.error()));
-      return;
-    }
-    *resp = std::move(r).value();
-    core_.fill_header(resp->mutable_header());
-    reactor->Finish(grpc::Status::OK);
+    if (!r.ok()) return ha::dcs::Status(r.error());
+    out = std::move(r).value();
+    return ha::dcs::Status();
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::Defragment(grpc::CallbackServerContext* ctx,
                                                          const etcdserverpb::DefragmentRequest* /*req*/,
                                                          etcdserverpb::DefragmentResponse* resp) {
   // The state machine lives in memory and the log store compacts itself: nothing to do.
-  auto* reactor = ctx->DefaultReactor();
-  core_.run([this, reactor, resp] {
-    core_.fill_header(resp->mutable_header());
-    reactor->Finish(grpc::Status::OK);
-  });
-  return reactor;
+  return reply_from_state(core_, ctx, false, resp, [](etcdserverpb::DefragmentResponse&) { return ha::dcs::Status(); });
 }
 
 }  // namespace ha::dcs

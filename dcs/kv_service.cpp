@@ -2,6 +2,7 @@
 
 #include "dcs/call_deadline.hpp"
 #include "dcs/server_errors.hpp"
+#include "dcs/state_reply.hpp"
 
 namespace ha::dcs {
 
@@ -48,23 +49,12 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx, con
                                            etcdserverpb::RangeResponse* resp) {
   Status st = check_range(*req, core_.options().limits);
   if (!st.ok()) return finish_now(ctx, st.error());
-  auto* reactor = ctx->DefaultReactor();
-  core_.read(!req->serializable(), call_deadline(*ctx, core_.options().request_timeout),
-             [this, reactor, req, resp](Status ready) {
-               if (!ready.ok()) {
-                 reactor->Finish(to_grpc(ready.error()));
-                 return;
-               }
-               auto r = core_.sm().range(*req);
-               if (!r.ok()) {
-                 reactor->Finish(to_grpc(r.error()));
-                 return;
-               }
-               *resp = std::move(r).value();
-               core_.fill_header(resp->mutable_header());
-               reactor->Finish(grpc::Status::OK);
-             });
-  return reactor;
+  return reply_from_state(core_, ctx, !req->serializable(), resp, [this, req](etcdserverpb::RangeResponse& out) {
+    auto r = core_.sm().range(*req);
+    if (!r.ok()) return Status(r.error());
+    out = std::move(r).value();
+    return Status();
+  });
 }
 
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const etcdserverpb::PutRequest* req,

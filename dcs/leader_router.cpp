@@ -5,6 +5,7 @@
 #include "dcs/call_deadline.hpp"
 #include "dcs/client/endpoint.hpp"
 #include "dcs/server_errors.hpp"
+#include "dcs/state_reply.hpp"
 
 namespace ha::dcs {
 
@@ -176,13 +177,10 @@ grpc::ServerUnaryReactor* LeaderRouter::MoveLeader(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* LeaderRouter::MemberList(grpc::CallbackServerContext* ctx,
                                                    const etcdserverpb::MemberListRequest* /*req*/,
                                                    etcdserverpb::MemberListResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  core_.run([this, reactor, resp] {
-    *resp = core_.sm().member_list();
-    core_.fill_header(resp->mutable_header());
-    reactor->Finish(grpc::Status::OK);
+  return reply_from_state(core_, ctx, false, resp, [this](etcdserverpb::MemberListResponse& out) {
+    out = core_.sm().member_list();
+    return Status();
   });
-  return reactor;
 }
 
 }  // namespace ha::dcs

@@ -3,6 +3,7 @@
 #include "dcs/bidi_stream.hpp"
 #include "dcs/call_deadline.hpp"
 #include "dcs/kv_service.hpp"
+#include "dcs/state_reply.hpp"
 
 namespace ha::dcs {
 
@@ -70,17 +71,10 @@ grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* LeaseService::LeaseLeases(grpc::CallbackServerContext* ctx,
                                                     const etcdserverpb::LeaseLeasesRequest* /*req*/,
                                                     etcdserverpb::LeaseLeasesResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  core_.read(true, call_deadline(*ctx, core_.options().request_timeout), [this, reactor, resp](Status st) {
-    if (!st.ok()) {
-      reactor->Finish(to_grpc(st.error()));
-      return;
-    }
-    *resp = core_.sm().leases();
-    core_.fill_header(resp->mutable_header());
-    reactor->Finish(grpc::Status::OK);
+  return reply_from_state(core_, ctx, true, resp, [this](etcdserverpb::LeaseLeasesResponse& out) {
+    out = core_.sm().leases();
+    return Status();
   });
-  return reactor;
 }
 
 }  // namespace ha::dcs
