@@ -73,9 +73,15 @@ for label in "${label_list[@]}"; do
     continue
   fi
   parallel=$jobs
-  [[ $label == integration || $label == e2e ]] && parallel=1
+  repeat=()
+  if [[ $label == integration || $label == e2e ]]; then
+    parallel=1
+    # Real processes on a shared 2-core machine: a test that fails is run once more, and its
+    # first failure's output stays in the log above the retry.
+    repeat=(--repeat until-pass:2)
+  fi
   step "running $count $label tests"
-  ctest --preset "$preset" -L "^${label}\$" --output-on-failure -j "$parallel" 2>&1 | tee "$log"
+  ctest --preset "$preset" -L "^${label}\$" --output-on-failure -j "$parallel" "${repeat[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
   if [[ $summary =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
