@@ -55,7 +55,7 @@ TEST_CASE("oversized values and unknown leases get clear errors and the member k
   for (int i = 0; i < 3; ++i) {
     INFO(c.name(i));
     CHECK(c.running(i));
-    REQUIRE(c.put(i, "bad/ok", c.name(i)).ok());
+    c.put_ok(i, "bad/ok", c.name(i));
     CHECK(c.get((i + 1) % 3, "bad/ok") == std::optional<std::string>(c.name(i)));
     CHECK(c.http_get(i, "/health").status == 200);
   }
@@ -66,7 +66,7 @@ TEST_CASE("a damaged data directory makes hadcs exit non-zero with a message nam
   Cluster c(1);
   c.start_all();
   c.wait_leader();
-  for (int k = 0; k < 20; ++k) REQUIRE(c.put(0, "dd/" + std::to_string(k), "v").ok());
+  for (int k = 0; k < 20; ++k) c.put_ok(0, "dd/" + std::to_string(k), "v");
   c.stop(0);
   REQUIRE(c.process(0)->exit_code() == std::optional<int>(0));
 

@@ -636,8 +636,25 @@ int Cluster::wait_leader(Ms timeout, std::vector<int> among) {
     if (all_answered && leaders.size() == 1 && *leaders.begin() != 0) {
       int idx = index_of(*leaders.begin());
       if (idx >= 0 && std::find(among.begin(), among.end(), idx) != among.end()) {
-        trace("leader " + name(idx));
-        return idx;
+        // Each member also reaches the leader and back: a linearizable read through it succeeds.
+        // (Right after a start, a member may hear the leader before its own stream to the leader
+        // is connected; a write forwarded then is lost and its client waits for the deadline.)
+        bool reach = true;
+        for (int i : among) {
+          etcdserverpb::RangeRequest req;
+          req.set_key("harness-probe");
+          etcdserverpb::RangeResponse resp;
+          grpc::Status s = range(i, req, &resp, Ms(300));
+          if (!s.ok()) {
+            reach = false;
+            report += "  " + name(i) + ": linearizable read failed: " + s.error_message() + "\n";
+            break;
+          }
+        }
+        if (reach) {
+          trace("leader " + name(idx));
+          return idx;
+        }
       }
     }
     if (Clock::now() >= end) break;
@@ -676,6 +693,17 @@ std::optional<std::string> Cluster::get(int i, const std::string& key, bool seri
   }
   if (resp.kvs_size() == 0) return std::nullopt;
   return resp.kvs(0).value();
+}
+
+std::int64_t Cluster::put_ok(int i, const std::string& key, const std::string& value, std::int64_t lease,
+                             Ms timeout) const {
+  etcdserverpb::PutResponse resp;
+  grpc::Status s = put(i, key, value, &resp, lease, timeout);
+  if (!s.ok()) {
+    throw HarnessError("put " + key + " through " + name(i) + " failed: code " + std::to_string(s.error_code()) +
+                       " " + s.error_message());
+  }
+  return resp.header().revision();
 }
 
 std::int64_t Cluster::put_retry(int i, const std::string& key, const std::string& value, Ms timeout) const {

@@ -212,8 +212,8 @@ class Cluster {
   // The index of the member with this ID, or -1.
   int index_of(std::uint64_t id);
   // Waits until every member in `among` (default: live()) answers Status naming the same leader,
-  // and that leader is one of them and names itself; returns its index. Throws on timeout with
-  // what each member said.
+  // that leader is one of them, and a linearizable read through each of them succeeds; returns
+  // the leader's index. Throws on timeout with what each member said.
   int wait_leader(Ms timeout = Ms(10000), std::vector<int> among = {});
 
   // KV helpers (one call, deadline `timeout`).
@@ -224,6 +224,10 @@ class Cluster {
   // The value of `key` read through member i (nullopt when absent); throws on an RPC error.
   std::optional<std::string> get(int i, const std::string& key, bool serializable = false,
                                  Ms timeout = Ms(3000)) const;
+  // One put that must be acknowledged: returns the revision; throws with the member, the status
+  // code and the message otherwise.
+  std::int64_t put_ok(int i, const std::string& key, const std::string& value, std::int64_t lease = 0,
+                      Ms timeout = Ms(3000)) const;
   // Puts until one attempt is acknowledged (for use while a leader may be changing); returns the
   // revision. Throws with the last error after `timeout`.
   std::int64_t put_retry(int i, const std::string& key, const std::string& value, Ms timeout = Ms(10000)) const;

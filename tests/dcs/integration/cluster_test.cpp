@@ -57,7 +57,7 @@ void check_writes_everywhere(Cluster& c, const std::string& prefix) {
   // One key overwritten through every member in turn: each read sees the last write.
   for (int w = 0; w < c.size(); ++w) {
     std::string value = "round-" + std::to_string(w);
-    REQUIRE(c.put(w, prefix + "shared", value).ok());
+    c.put_ok(w, prefix + "shared", value);
     for (int r = 0; r < c.size(); ++r) {
       INFO("read through " << c.name(r) << " after the write through " << c.name(w));
       CHECK(c.get(r, prefix + "shared") == std::optional<std::string>(value));

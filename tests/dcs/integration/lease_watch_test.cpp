@@ -61,7 +61,7 @@ TEST_CASE("lease expiry deletes the attached keys exactly once at the same revis
     last_put = put.header().revision();
   }
   // An unleased key under the same prefix must survive the expiry.
-  REQUIRE(c.put(leader, "lx/keep", "unleased").ok());
+  c.put_ok(leader, "lx/keep", "unleased");
   last_put += 1;
 
   // TimeToLive lists the attached keys.

@@ -31,7 +31,7 @@ TEST_CASE("a 4th member joins as a learner and catches up then is promoted and r
   Cluster c(3);
   c.start_all();
   c.wait_leader();
-  for (int k = 0; k < 30; ++k) REQUIRE(c.put(k % 3, "mb/" + std::to_string(k), std::to_string(k)).ok());
+  for (int k = 0; k < 30; ++k) c.put_ok(k % 3, "mb/" + std::to_string(k), std::to_string(k));
 
   int n4 = c.add_member_spec("n4");
   etcdserverpb::MemberAddRequest add;
@@ -96,7 +96,7 @@ TEST_CASE("a 4th member joins as a learner and catches up then is promoted and r
   CHECK_FALSE(st.islearner());
   int leader = c.wait_leader();
   // The new voter serves writes and linearizable reads.
-  REQUIRE(c.put(n4, "mb/from-n4", "yes").ok());
+  c.put_ok(n4, "mb/from-n4", "yes");
   for (int i = 0; i < 4; ++i) CHECK(c.get(i, "mb/from-n4") == std::optional<std::string>("yes"));
 
   // Remove it (through a member that is not the leader, which forwards).
@@ -131,7 +131,7 @@ TEST_CASE("a member of another cluster is refused with a cluster ID mismatch and
   int leader = c.wait_leader();
   etcdserverpb::StatusResponse before;
   REQUIRE(c.status(leader, &before).ok());
-  REQUIRE(c.put(leader, "cm/k", "v1").ok());
+  c.put_ok(leader, "cm/k", "v1");
 
   // A stranger that names two of our members as its peers, bootstrapped with another token: its
   // cluster ID differs, so our members must refuse its Raft traffic.
@@ -155,7 +155,7 @@ TEST_CASE("a member of another cluster is refused with a cluster ID mismatch and
     CHECK(st.leader() == before.leader());
     CHECK(st.raftterm() == before.raftterm());
   }
-  for (int i = 0; i < 3; ++i) REQUIRE(c.put(i, "cm/k", "v-" + c.name(i)).ok());
+  for (int i = 0; i < 3; ++i) c.put_ok(i, "cm/k", "v-" + c.name(i));
   for (int i = 0; i < 3; ++i) CHECK(c.get(i, "cm/k") == std::optional<std::string>("v-n3"));
   auto l = member_list(c, 0);
   CHECK(l.members_size() == 3);

@@ -22,7 +22,7 @@ TEST_CASE("a minority refuses writes and linearizable reads and serves again aft
   int f1 = (leader + 1) % 3;
   int f2 = (leader + 2) % 3;
 
-  for (int k = 0; k < 10; ++k) REQUIRE(c.put(k % 3, "mi/" + std::to_string(k), "acked-" + std::to_string(k)).ok());
+  for (int k = 0; k < 10; ++k) c.put_ok(k % 3, "mi/" + std::to_string(k), "acked-" + std::to_string(k));
 
   // Both cases: the one left is the leader (it must notice it lost its quorum), then a follower.
   for (int survivor : {leader, f1}) {
@@ -79,7 +79,7 @@ TEST_CASE("a deposed leader that wakes up never serves a stale linearizable read
   Cluster c(3);
   c.start_all();
   int old_leader = c.wait_leader();
-  REQUIRE(c.put(old_leader, "st/k", "old").ok());
+  c.put_ok(old_leader, "st/k", "old");
 
   c.pause(old_leader);
   std::vector<int> majority;
