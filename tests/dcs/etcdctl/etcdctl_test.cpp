@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +27,8 @@ std::string etcdctl_path() {
 
 void skip_without_etcdctl() {
   if (::access(etcdctl_path().c_str(), X_OK) != 0) {
-    std::cout << "SKIPPED: " << etcdctl_path() << " is not installed (apt-get install etcd-client)\n";
+    std::cout << "SKIPPED: " << etcdctl_path()
+              << " is not installed (apt-get install etcd-client)\n";
     std::exit(kSkip);
   }
 }
@@ -50,8 +50,8 @@ Run etcdctl(const Cluster& c, const std::string& endpoints, const std::vector<st
     in_path = base + ".in";
     std::ofstream(in_path) << input;
   }
-  std::vector<std::string> argv = {etcdctl_path(), "--endpoints=" + endpoints, "--command-timeout=5s",
-                                   "--dial-timeout=2s"};
+  std::vector<std::string> argv = {etcdctl_path(), "--endpoints=" + endpoints,
+                                   "--command-timeout=5s", "--dial-timeout=2s"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto child = Child::spawn(argv, base + ".out", {{"ETCDCTL_API", "3"}}, in_path, base + ".err");
   if (!child->wait_exit(Ms(15000))) throw HarnessError("etcdctl did not finish within 15 s");
@@ -65,7 +65,8 @@ std::string all_endpoints(const Cluster& c) {
 }
 
 std::string b64decode(const std::string& in) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const std::string chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   int val = 0;
   int bits = -8;
@@ -122,7 +123,8 @@ TEST_CASE("etcdctl put get del txn and watch against hadcs", "[integration][etcd
   CHECK(r.out == "foo\nbar\n");
 
   // Prefix reads.
-  for (const char* k : {"dir/a", "dir/b", "dir/c", "dirt"}) require_ok(etcdctl(c, ep0, {"put", k, std::string("v-") + k}));
+  for (const char* k : {"dir/a", "dir/b", "dir/c", "dirt"})
+    require_ok(etcdctl(c, ep0, {"put", k, std::string("v-") + k}));
   r = etcdctl(c, ep1, {"get", "--prefix", "dir/"});
   require_ok(r);
   CHECK(r.out == "dir/a\nv-dir/a\ndir/b\nv-dir/b\ndir/c\nv-dir/c\n");
@@ -146,12 +148,16 @@ TEST_CASE("etcdctl put get del txn and watch against hadcs", "[integration][etcd
 
   // Txn: compares, blank line, success ops, blank line, failure ops, blank line.
   require_ok(etcdctl(c, ep0, {"put", "lock", "me"}));
-  r = etcdctl(c, ep1, {"txn"}, "value(\"lock\") = \"me\"\n\nput lock still-me\nput txn-branch success\n\nput txn-branch failure\n\n");
+  r = etcdctl(c, ep1, {"txn"},
+              "value(\"lock\") = \"me\"\n\nput lock still-me\nput txn-branch success\n\nput "
+              "txn-branch failure\n\n");
   require_ok(r);
   CHECK(r.out == "SUCCESS\n\nOK\n\nOK\n");
   r = etcdctl(c, ep0, {"get", "lock"});
   CHECK(r.out == "lock\nstill-me\n");
-  r = etcdctl(c, ep0, {"txn"}, "value(\"lock\") = \"me\"\n\nput txn-branch success\n\nput txn-branch failure\nget lock\n\n");
+  r = etcdctl(
+      c, ep0, {"txn"},
+      "value(\"lock\") = \"me\"\n\nput txn-branch success\n\nput txn-branch failure\nget lock\n\n");
   require_ok(r);
   CHECK(r.out == "FAILURE\n\nOK\n\nlock\nstill-me\n");
   r = etcdctl(c, ep1, {"get", "txn-branch"});
@@ -177,7 +183,8 @@ TEST_CASE("etcdctl put get del txn and watch against hadcs", "[integration][etcd
   require_ok(etcdctl(c, ep1, {"put", "wt/2", "two"}));
   require_ok(etcdctl(c, ep0, {"del", "wt/1"}));
   const std::string expected = "PUT\nwt/1\none\nPUT\nwt/2\ntwo\nDELETE\nwt/1\n\n";
-  bool seen = eventually(Ms(10000), [&] { return read_file(watch_out).size() >= expected.size(); }, Ms(50));
+  bool seen = eventually(
+      Ms(10000), [&] { return read_file(watch_out).size() >= expected.size(); }, Ms(50));
   INFO("watch printed:\n" << read_file(watch_out));
   CHECK(seen);
   CHECK(read_file(watch_out) == expected);
@@ -196,7 +203,8 @@ TEST_CASE("etcdctl lease grant put --lease keep-alive timetolive and revoke agai
   Run r = etcdctl(c, via, {"lease", "grant", "30"});
   require_ok(r);
   std::smatch m;
-  REQUIRE(std::regex_search(r.out, m, std::regex("^lease ([0-9a-f]+) granted with TTL\\(30s\\)\n$")));
+  REQUIRE(
+      std::regex_search(r.out, m, std::regex("^lease ([0-9a-f]+) granted with TTL\\(30s\\)\n$")));
   std::string id = m[1];
 
   require_ok(etcdctl(c, via, {"put", "--lease=" + id, "leased/a", "x"}));
@@ -208,8 +216,10 @@ TEST_CASE("etcdctl lease grant put --lease keep-alive timetolive and revoke agai
   r = etcdctl(c, via, {"lease", "timetolive", "--keys", id});
   require_ok(r);
   INFO(r.out);
-  REQUIRE(std::regex_search(
-      r.out, m, std::regex("^lease " + id + " granted with TTL\\(30s\\), remaining\\(([0-9]+)s\\), attached keys\\(\\[(.*)\\]\\)\n$")));
+  REQUIRE(std::regex_search(r.out, m,
+                            std::regex("^lease " + id +
+                                       " granted with TTL\\(30s\\), remaining\\(([0-9]+)s\\), "
+                                       "attached keys\\(\\[(.*)\\]\\)\n$")));
   int remaining = std::stoi(m[1]);
   CHECK(remaining > 20);
   CHECK(remaining <= 30);
@@ -240,7 +250,8 @@ TEST_CASE("etcdctl lease grant put --lease keep-alive timetolive and revoke agai
   CHECK(r.out == "lease " + id + " already expired\n");
 }
 
-TEST_CASE("etcdctl member list endpoint status and health and move-leader against hadcs", "[integration][etcdctl]") {
+TEST_CASE("etcdctl member list endpoint status and health and move-leader against hadcs",
+          "[integration][etcdctl]") {
   skip_without_etcdctl();
   Cluster c(3);
   c.start_all();
@@ -251,14 +262,17 @@ TEST_CASE("etcdctl member list endpoint status and health and move-leader agains
   // publishes its client URLs shortly after it has a leader (etcd does so before it serves
   // clients; hadcs serves at once), so wait until all three have.
   Run r;
-  eventually(Ms(5000), [&] {
-    r = etcdctl(c, c.client_addr(0), {"member", "list"});
-    return r.code == 0 && r.out.find(", , ") == std::string::npos;
-  }, Ms(100));
+  eventually(
+      Ms(5000),
+      [&] {
+        r = etcdctl(c, c.client_addr(0), {"member", "list"});
+        return r.code == 0 && r.out.find(", , ") == std::string::npos;
+      },
+      Ms(100));
   require_ok(r);
   for (int i = 0; i < 3; ++i) {
-    std::string line = hex(c.member_id(i)) + ", started, " + c.name(i) + ", " + c.peer_url(i) + ", " +
-                       c.client_url(i) + ", false";
+    std::string line = hex(c.member_id(i)) + ", started, " + c.name(i) + ", " + c.peer_url(i) +
+                       ", " + c.client_url(i) + ", false";
     INFO("member list:\n" << r.out << "expected line: " << line);
     CHECK(r.out.find(line + "\n") != std::string::npos);
   }
@@ -287,7 +301,8 @@ TEST_CASE("etcdctl member list endpoint status and health and move-leader agains
   std::string tid = hex(c.member_id(target));
   r = etcdctl(c, all, {"move-leader", tid});
   require_ok(r);
-  CHECK(r.out.find("Leadership transferred from " + hex(c.member_id(leader)) + " to " + tid) != std::string::npos);
+  CHECK(r.out.find("Leadership transferred from " + hex(c.member_id(leader)) + " to " + tid) !=
+        std::string::npos);
   CHECK(c.wait_leader() == target);
   r = etcdctl(c, all, {"endpoint", "status", "-w", "json"});
   require_ok(r);

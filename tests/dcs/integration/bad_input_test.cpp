@@ -1,7 +1,6 @@
 // Bad input and faults: an oversized value and an unknown lease get clear errors while the member
 // keeps serving; a damaged data directory makes hadcs exit non-zero naming the directory.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "cluster_harness.hpp"
@@ -9,7 +8,8 @@
 using namespace ha::itest;
 namespace fs = std::filesystem;
 
-TEST_CASE("oversized values and unknown leases get clear errors and the member keeps serving", "[integration]") {
+TEST_CASE("oversized values and unknown leases get clear errors and the member keeps serving",
+          "[integration]") {
   constexpr std::uint64_t kMax = 64 * 1024;
   ClusterOptions o;
   o.max_request_bytes = kMax;
@@ -21,7 +21,8 @@ TEST_CASE("oversized values and unknown leases get clear errors and the member k
   for (int i : {leader, follower}) {
     INFO("through " << c.name(i));
     // Just over the limit (checked by hadcs) and far over it (refused by the transport).
-    for (std::size_t size : {static_cast<std::size_t>(kMax) + 1024, static_cast<std::size_t>(4 * kMax)}) {
+    for (std::size_t size :
+         {static_cast<std::size_t>(kMax) + 1024, static_cast<std::size_t>(4 * kMax)}) {
       INFO("value of " << size << " bytes");
       grpc::Status s = c.put(i, "bad/big", std::string(size, 'x'));
       CHECK_FALSE(s.ok());
@@ -62,7 +63,8 @@ TEST_CASE("oversized values and unknown leases get clear errors and the member k
   CHECK(c.get(leader, "bad/fits") == std::optional<std::string>(std::string(kMax / 2, 'y')));
 }
 
-TEST_CASE("a damaged data directory makes hadcs exit non-zero with a message naming the directory", "[integration]") {
+TEST_CASE("a damaged data directory makes hadcs exit non-zero with a message naming the directory",
+          "[integration]") {
   Cluster c(1);
   c.start_all();
   c.wait_leader();
@@ -94,5 +96,9 @@ TEST_CASE("a damaged data directory makes hadcs exit non-zero with a message nam
   REQUIRE(exited);
   CHECK(p->exit_code().value_or(0) != 0);
   CHECK(p->exit_code().value_or(0) < 128);  // an orderly exit, not a crash
-  CHECK(log.find(c.data_dir(0)) != std::string::npos);
+  // The error line itself names the directory (not just an earlier "restarting from" line).
+  auto err = log.find("cannot start");
+  REQUIRE(err != std::string::npos);
+  std::string error_line = log.substr(err, log.find('\n', err) - err);
+  CHECK(error_line.find(c.data_dir(0)) != std::string::npos);
 }

@@ -115,9 +115,10 @@ bool port_accepts(std::uint16_t port) {
 // ---------------------------------------------------------------------------------------------
 // Child
 
-std::unique_ptr<Child> Child::spawn(const std::vector<std::string>& argv, const std::string& log_path,
-                                    const std::map<std::string, std::string>& env, const std::string& stdin_path,
-                                    const std::string& stderr_path) {
+std::unique_ptr<Child> Child::spawn(const std::vector<std::string>& argv,
+                                    const std::string& log_path,
+                                    const std::map<std::string, std::string>& env,
+                                    const std::string& stdin_path, const std::string& stderr_path) {
   if (argv.empty()) throw HarnessError("spawn: empty command line");
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> args;
@@ -210,7 +211,10 @@ void Child::signal(int sig) {
   if (alive()) ::kill(pid_, sig);
 }
 
-bool Child::wait_exit(Ms timeout) { return eventually(timeout, [this] { return !alive(); }, Ms(10)); }
+bool Child::wait_exit(Ms timeout) {
+  return eventually(
+      timeout, [this] { return !alive(); }, Ms(10));
+}
 
 void Child::kill_and_reap() {
   if (pid_ <= 0 || exit_code_) return;
@@ -232,8 +236,8 @@ void Child::kill_and_reap() {
 // ---------------------------------------------------------------------------------------------
 // WatchClient
 
-WatchClient::WatchClient(const std::shared_ptr<grpc::Channel>& channel, const etcdserverpb::WatchCreateRequest& create,
-                         Ms lifetime)
+WatchClient::WatchClient(const std::shared_ptr<grpc::Channel>& channel,
+                         const etcdserverpb::WatchCreateRequest& create, Ms lifetime)
     : stub_(etcdserverpb::Watch::NewStub(channel)) {
   ctx_.set_deadline(std::chrono::system_clock::now() + lifetime);
   stream_ = stub_->Watch(&ctx_);
@@ -280,8 +284,11 @@ void WatchClient::wait_created(Ms timeout) {
   cv_.wait_for(lock, timeout, [this] { return created_ || canceled_ || finished_.has_value(); });
   if (created_ && !canceled_) return;
   if (canceled_) throw HarnessError("the watch was refused: " + cancel_reason_);
-  if (finished_) throw HarnessError("the watch stream ended before it was created: " + finished_->error_message());
-  throw HarnessError("no 'created' answer to the watch within " + std::to_string(timeout.count()) + " ms");
+  if (finished_)
+    throw HarnessError("the watch stream ended before it was created: " +
+                       finished_->error_message());
+  throw HarnessError("no 'created' answer to the watch within " + std::to_string(timeout.count()) +
+                     " ms");
 }
 
 std::vector<mvccpb::Event> WatchClient::events() const {
@@ -296,7 +303,8 @@ bool WatchClient::wait_events(std::size_t n, Ms timeout) const {
 
 bool WatchClient::wait_revision(std::int64_t rev, Ms timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return !events_.empty() && events_.back().kv().mod_revision() >= rev; });
+  return cv_.wait_for(
+      lock, timeout, [&] { return !events_.empty() && events_.back().kv().mod_revision() >= rev; });
 }
 
 std::optional<grpc::Status> WatchClient::finished() const {
@@ -325,9 +333,11 @@ std::string describe(const mvccpb::Event& e) {
 
 Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
   std::string tmpl = (fs::temp_directory_path() / "hadcs-itest-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw HarnessError("mkdtemp: " + std::string(std::strerror(errno)));
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    throw HarnessError("mkdtemp: " + std::string(std::strerror(errno)));
   dir_ = tmpl;
-  for (int i = 0; i < options_.size; ++i) members_.push_back(make_member("n" + std::to_string(i + 1)));
+  for (int i = 0; i < options_.size; ++i)
+    members_.push_back(make_member("n" + std::to_string(i + 1)));
 }
 
 Cluster::~Cluster() {
@@ -359,8 +369,12 @@ Cluster::Member Cluster::make_member(const std::string& name) {
 std::string Cluster::client_url(int i) const {
   return "http://127.0.0.1:" + std::to_string(members_.at(i).client_port);
 }
-std::string Cluster::client_addr(int i) const { return "127.0.0.1:" + std::to_string(members_.at(i).client_port); }
-std::string Cluster::peer_url(int i) const { return "http://127.0.0.1:" + std::to_string(members_.at(i).peer_port); }
+std::string Cluster::client_addr(int i) const {
+  return "127.0.0.1:" + std::to_string(members_.at(i).client_port);
+}
+std::string Cluster::peer_url(int i) const {
+  return "http://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
+}
 
 std::string Cluster::initial_cluster(const std::vector<int>& only) const {
   std::string out;
@@ -375,13 +389,20 @@ std::string Cluster::initial_cluster(const std::vector<int>& only) const {
 std::vector<std::string> Cluster::command_line(int i) const {
   const Member& m = members_.at(i);
   std::vector<std::string> a = {hadcs_binary(),
-                                "--name", m.name,
-                                "--data-dir", m.data_dir,
-                                "--listen-client-urls", client_url(i),
-                                "--listen-peer-urls", peer_url(i),
-                                "--metrics-listen", "http://127.0.0.1:" + std::to_string(m.metrics_port),
-                                "--heartbeat-interval", std::to_string(options_.heartbeat_ms),
-                                "--election-timeout", std::to_string(options_.election_ms)};
+                                "--name",
+                                m.name,
+                                "--data-dir",
+                                m.data_dir,
+                                "--listen-client-urls",
+                                client_url(i),
+                                "--listen-peer-urls",
+                                peer_url(i),
+                                "--metrics-listen",
+                                "http://127.0.0.1:" + std::to_string(m.metrics_port),
+                                "--heartbeat-interval",
+                                std::to_string(options_.heartbeat_ms),
+                                "--election-timeout",
+                                std::to_string(options_.election_ms)};
   a.push_back("--initial-cluster");
   if (!m.initial_cluster.empty()) {
     a.push_back(m.initial_cluster);
@@ -424,12 +445,14 @@ void Cluster::new_channel(int i) {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
-  members_.at(i).channel = grpc::CreateCustomChannel(client_addr(i), grpc::InsecureChannelCredentials(), args);
+  members_.at(i).channel =
+      grpc::CreateCustomChannel(client_addr(i), grpc::InsecureChannelCredentials(), args);
 }
 
 std::shared_ptr<grpc::Channel> Cluster::channel(int i) const {
   const Member& m = members_.at(i);
-  if (!m.channel) throw HarnessError("member " + m.name + " has no client channel (not started, or stopped)");
+  if (!m.channel)
+    throw HarnessError("member " + m.name + " has no client channel (not started, or stopped)");
   return m.channel;
 }
 
@@ -450,13 +473,14 @@ void Cluster::spawn(int i) {
 void Cluster::wait_serving(int i, Ms timeout) {
   Member& m = members_.at(i);
   auto end = Clock::now() + timeout;
-  grpc::Status last = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client port does not accept connections");
+  grpc::Status last =
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client port does not accept connections");
   bool listening = false;
   while (Clock::now() < end) {
     if (!m.proc || !m.proc->alive()) {
       throw HarnessError("member " + m.name + " exited with code " +
-                         std::to_string(m.proc ? m.proc->exit_code().value_or(-1) : -1) + " while starting; log:\n" +
-                         file_tail(m.log_path));
+                         std::to_string(m.proc ? m.proc->exit_code().value_or(-1) : -1) +
+                         " while starting; log:\n" + file_tail(m.log_path));
     }
     if (!listening) {
       // A gRPC channel whose first connection was refused backs off for seconds: make the
@@ -477,8 +501,9 @@ void Cluster::wait_serving(int i, Ms timeout) {
     }
     std::this_thread::sleep_for(Ms(20));
   }
-  throw HarnessError("member " + m.name + " did not answer Status within " + std::to_string(timeout.count()) +
-                     " ms (last error: " + last.error_message() + "); log:\n" + file_tail(m.log_path));
+  throw HarnessError("member " + m.name + " did not answer Status within " +
+                     std::to_string(timeout.count()) + " ms (last error: " + last.error_message() +
+                     "); log:\n" + file_tail(m.log_path));
 }
 
 void Cluster::start(int i, Ms timeout) {
@@ -504,8 +529,9 @@ void Cluster::stop(int i, Ms timeout) {
   trace(m.name + (exited ? " exited" : " still running"));
   if (!exited) {
     m.proc->kill_and_reap();
-    throw HarnessError("member " + m.name + " did not stop within " + std::to_string(timeout.count()) +
-                       " ms of SIGTERM; log:\n" + file_tail(m.log_path));
+    throw HarnessError("member " + m.name + " did not stop within " +
+                       std::to_string(timeout.count()) + " ms of SIGTERM; log:\n" +
+                       file_tail(m.log_path));
   }
 }
 
@@ -542,7 +568,8 @@ void Cluster::pause(int i) {
   m.paused = true;
   // kill() returns before the target has stopped: a request sent at once could still be served.
   pid_t pid = m.proc->pid();
-  if (!eventually(Ms(5000), [pid] { return all_threads(pid, 'T', false); }, Ms(1))) {
+  if (!eventually(
+          Ms(5000), [pid] { return all_threads(pid, 'T', false); }, Ms(1))) {
     throw HarnessError("member " + m.name + " did not stop within 5 s of SIGSTOP");
   }
 }
@@ -554,7 +581,8 @@ void Cluster::resume(int i) {
   m.proc->signal(SIGCONT);
   m.paused = false;
   pid_t pid = m.proc->pid();
-  if (!eventually(Ms(5000), [pid] { return all_threads(pid, 'T', true); }, Ms(1))) {
+  if (!eventually(
+          Ms(5000), [pid] { return all_threads(pid, 'T', true); }, Ms(1))) {
     throw HarnessError("member " + m.name + " did not continue within 5 s of SIGCONT");
   }
 }
@@ -568,7 +596,7 @@ std::vector<int> Cluster::live() const {
   std::vector<int> out;
   for (int i = 0; i < size(); ++i) {
     const Member& m = members_[i];
-    if (m.proc && !m.paused && const_cast<Child&>(*m.proc).alive()) out.push_back(i);
+    if (m.proc && !m.paused && m.proc->alive()) out.push_back(i);
   }
   return out;
 }
@@ -631,7 +659,8 @@ int Cluster::wait_leader(Ms timeout, std::vector<int> among) {
       }
       members_[i].id = st.header().member_id();
       leaders.insert(st.leader());
-      report += "  " + name(i) + ": leader " + hex(st.leader()) + " term " + std::to_string(st.raftterm()) + "\n";
+      report += "  " + name(i) + ": leader " + hex(st.leader()) + " term " +
+                std::to_string(st.raftterm()) + "\n";
     }
     if (all_answered && leaders.size() == 1 && *leaders.begin() != 0) {
       int idx = index_of(*leaders.begin());
@@ -660,12 +689,12 @@ int Cluster::wait_leader(Ms timeout, std::vector<int> among) {
     if (Clock::now() >= end) break;
     std::this_thread::sleep_for(Ms(20));
   }
-  throw HarnessError("no leader that every member agrees on within " + std::to_string(timeout.count()) +
-                     " ms:\n" + report + logs_tail());
+  throw HarnessError("no leader that every member agrees on within " +
+                     std::to_string(timeout.count()) + " ms:\n" + report + logs_tail());
 }
 
-grpc::Status Cluster::put(int i, const std::string& key, const std::string& value, etcdserverpb::PutResponse* out,
-                          std::int64_t lease, Ms timeout) const {
+grpc::Status Cluster::put(int i, const std::string& key, const std::string& value,
+                          etcdserverpb::PutResponse* out, std::int64_t lease, Ms timeout) const {
   etcdserverpb::PutRequest req;
   req.set_key(key);
   req.set_value(value);
@@ -675,38 +704,40 @@ grpc::Status Cluster::put(int i, const std::string& key, const std::string& valu
   return kv(i)->Put(ctx.get(), req, out != nullptr ? out : &resp);
 }
 
-grpc::Status Cluster::range(int i, const etcdserverpb::RangeRequest& req, etcdserverpb::RangeResponse* out,
-                            Ms timeout) const {
+grpc::Status Cluster::range(int i, const etcdserverpb::RangeRequest& req,
+                            etcdserverpb::RangeResponse* out, Ms timeout) const {
   auto ctx = deadline_ctx(timeout);
   return kv(i)->Range(ctx.get(), req, out);
 }
 
-std::optional<std::string> Cluster::get(int i, const std::string& key, bool serializable, Ms timeout) const {
+std::optional<std::string> Cluster::get(int i, const std::string& key, bool serializable,
+                                        Ms timeout) const {
   etcdserverpb::RangeRequest req;
   req.set_key(key);
   req.set_serializable(serializable);
   etcdserverpb::RangeResponse resp;
   grpc::Status s = range(i, req, &resp, timeout);
   if (!s.ok()) {
-    throw HarnessError("get " + key + " through " + name(i) + " failed: " + std::to_string(s.error_code()) + " " +
-                       s.error_message());
+    throw HarnessError("get " + key + " through " + name(i) +
+                       " failed: " + std::to_string(s.error_code()) + " " + s.error_message());
   }
   if (resp.kvs_size() == 0) return std::nullopt;
   return resp.kvs(0).value();
 }
 
-std::int64_t Cluster::put_ok(int i, const std::string& key, const std::string& value, std::int64_t lease,
-                             Ms timeout) const {
+std::int64_t Cluster::put_ok(int i, const std::string& key, const std::string& value,
+                             std::int64_t lease, Ms timeout) const {
   etcdserverpb::PutResponse resp;
   grpc::Status s = put(i, key, value, &resp, lease, timeout);
   if (!s.ok()) {
-    throw HarnessError("put " + key + " through " + name(i) + " failed: code " + std::to_string(s.error_code()) +
-                       " " + s.error_message());
+    throw HarnessError("put " + key + " through " + name(i) + " failed: code " +
+                       std::to_string(s.error_code()) + " " + s.error_message());
   }
   return resp.header().revision();
 }
 
-std::int64_t Cluster::put_retry(int i, const std::string& key, const std::string& value, Ms timeout) const {
+std::int64_t Cluster::put_retry(int i, const std::string& key, const std::string& value,
+                                Ms timeout) const {
   auto end = Clock::now() + timeout;
   grpc::Status last;
   while (Clock::now() < end) {

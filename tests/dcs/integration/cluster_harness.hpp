@@ -55,9 +55,11 @@ class Child {
   // `argv[0]` is the program path (searched in PATH when it has no '/'); `env` adds or overrides
   // variables of this process's environment. When given, `stdin_path` replaces /dev/null and
   // `stderr_path` receives stderr apart from stdout.
-  static std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::string& log_path,
+  static std::unique_ptr<Child> spawn(const std::vector<std::string>& argv,
+                                      const std::string& log_path,
                                       const std::map<std::string, std::string>& env = {},
-                                      const std::string& stdin_path = {}, const std::string& stderr_path = {});
+                                      const std::string& stdin_path = {},
+                                      const std::string& stderr_path = {});
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -99,8 +101,8 @@ struct HttpReply {
 // the collected events with bounded waits. Cancelled and joined when destroyed.
 class WatchClient {
  public:
-  WatchClient(const std::shared_ptr<grpc::Channel>& channel, const etcdserverpb::WatchCreateRequest& create,
-              Ms lifetime = Ms(120000));
+  WatchClient(const std::shared_ptr<grpc::Channel>& channel,
+              const etcdserverpb::WatchCreateRequest& create, Ms lifetime = Ms(120000));
   ~WatchClient();
   WatchClient(const WatchClient&) = delete;
   WatchClient& operator=(const WatchClient&) = delete;
@@ -122,7 +124,8 @@ class WatchClient {
   void run();
   grpc::ClientContext ctx_;
   std::shared_ptr<etcdserverpb::Watch::Stub> stub_;
-  std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>> stream_;
+  std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>>
+      stream_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   bool created_ = false;
@@ -162,8 +165,8 @@ class Cluster {
   void stop(int i, Ms timeout = Ms(10000));
   // kill -9 and reap.
   void kill(int i);
-  void pause(int i);   // SIGSTOP
-  void resume(int i);  // SIGCONT
+  void pause(int i);    // SIGSTOP
+  void resume(int i);   // SIGCONT
   bool running(int i);  // started and not exited (a paused member is running)
   bool paused(int i) const { return members_.at(i).paused; }
   Child* process(int i) { return members_.at(i).proc.get(); }
@@ -173,9 +176,13 @@ class Cluster {
   // Returns its index.
   int add_member_spec(const std::string& name, bool joiner = true);
   // Replaces member i's arguments after the common ones (e.g. another token).
-  void set_extra_args(int i, std::vector<std::string> args) { members_.at(i).extra_args = std::move(args); }
+  void set_extra_args(int i, std::vector<std::string> args) {
+    members_.at(i).extra_args = std::move(args);
+  }
   // Overrides member i's --initial-cluster.
-  void set_initial_cluster(int i, std::string value) { members_.at(i).initial_cluster = std::move(value); }
+  void set_initial_cluster(int i, std::string value) {
+    members_.at(i).initial_cluster = std::move(value);
+  }
 
   const std::string& name(int i) const { return members_.at(i).name; }
   std::string client_url(int i) const;
@@ -195,9 +202,15 @@ class Cluster {
   // The channel to member i's client port (new at each start); throws when it was never started
   // or was stopped.
   std::shared_ptr<grpc::Channel> channel(int i) const;
-  std::unique_ptr<etcdserverpb::KV::Stub> kv(int i) const { return etcdserverpb::KV::NewStub(channel(i)); }
-  std::unique_ptr<etcdserverpb::Lease::Stub> lease(int i) const { return etcdserverpb::Lease::NewStub(channel(i)); }
-  std::unique_ptr<etcdserverpb::Watch::Stub> watch(int i) const { return etcdserverpb::Watch::NewStub(channel(i)); }
+  std::unique_ptr<etcdserverpb::KV::Stub> kv(int i) const {
+    return etcdserverpb::KV::NewStub(channel(i));
+  }
+  std::unique_ptr<etcdserverpb::Lease::Stub> lease(int i) const {
+    return etcdserverpb::Lease::NewStub(channel(i));
+  }
+  std::unique_ptr<etcdserverpb::Watch::Stub> watch(int i) const {
+    return etcdserverpb::Watch::NewStub(channel(i));
+  }
   std::unique_ptr<etcdserverpb::Cluster::Stub> cluster(int i) const {
     return etcdserverpb::Cluster::NewStub(channel(i));
   }
@@ -217,8 +230,9 @@ class Cluster {
   int wait_leader(Ms timeout = Ms(10000), std::vector<int> among = {});
 
   // KV helpers (one call, deadline `timeout`).
-  grpc::Status put(int i, const std::string& key, const std::string& value, etcdserverpb::PutResponse* out = nullptr,
-                   std::int64_t lease = 0, Ms timeout = Ms(3000)) const;
+  grpc::Status put(int i, const std::string& key, const std::string& value,
+                   etcdserverpb::PutResponse* out = nullptr, std::int64_t lease = 0,
+                   Ms timeout = Ms(3000)) const;
   grpc::Status range(int i, const etcdserverpb::RangeRequest& req, etcdserverpb::RangeResponse* out,
                      Ms timeout = Ms(3000)) const;
   // The value of `key` read through member i (nullopt when absent); throws on an RPC error.
@@ -226,11 +240,12 @@ class Cluster {
                                  Ms timeout = Ms(3000)) const;
   // One put that must be acknowledged: returns the revision; throws with the member, the status
   // code and the message otherwise.
-  std::int64_t put_ok(int i, const std::string& key, const std::string& value, std::int64_t lease = 0,
-                      Ms timeout = Ms(3000)) const;
+  std::int64_t put_ok(int i, const std::string& key, const std::string& value,
+                      std::int64_t lease = 0, Ms timeout = Ms(3000)) const;
   // Puts until one attempt is acknowledged (for use while a leader may be changing); returns the
   // revision. Throws with the last error after `timeout`.
-  std::int64_t put_retry(int i, const std::string& key, const std::string& value, Ms timeout = Ms(10000)) const;
+  std::int64_t put_retry(int i, const std::string& key, const std::string& value,
+                         Ms timeout = Ms(10000)) const;
 
   // GET http://127.0.0.1:<metrics port><path> of member i.
   HttpReply http_get(int i, const std::string& path, Ms timeout = Ms(2000)) const;

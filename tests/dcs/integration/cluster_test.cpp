@@ -67,7 +67,8 @@ void check_writes_everywhere(Cluster& c, const std::string& prefix) {
 
 }  // namespace
 
-TEST_CASE("a 3-member cluster forms with one leader and serves writes through every member", "[integration]") {
+TEST_CASE("a 3-member cluster forms with one leader and serves writes through every member",
+          "[integration]") {
   Cluster c(3);
   c.start_all();
   int leader = c.wait_leader();
@@ -89,7 +90,8 @@ TEST_CASE("a 3-member cluster forms with one leader and serves writes through ev
   }
 }
 
-TEST_CASE("a 5-member cluster forms with one leader and serves writes through every member", "[integration]") {
+TEST_CASE("a 5-member cluster forms with one leader and serves writes through every member",
+          "[integration]") {
   Cluster c(5);
   c.start_all();
   int leader = c.wait_leader();
@@ -105,7 +107,8 @@ TEST_CASE("a 5-member cluster forms with one leader and serves writes through ev
       req.set_key("form5/last");
       req.set_serializable(true);
       etcdserverpb::RangeResponse resp;
-      return c.range(i, req, &resp).ok() && resp.kvs_size() == 1 && resp.kvs(0).mod_revision() == rev;
+      return c.range(i, req, &resp).ok() && resp.kvs_size() == 1 &&
+             resp.kvs(0).mod_revision() == rev;
     }));
   }
 }

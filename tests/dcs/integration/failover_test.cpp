@@ -1,7 +1,6 @@
 // Failover and catch-up: kill -9 of the leader gives a new leader that serves writes; the killed
 // member restarts and catches up from the log, or through a snapshot when the log was compacted.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "cluster_harness.hpp"
@@ -10,7 +9,8 @@ using namespace ha::itest;
 
 namespace {
 
-etcdserverpb::RangeResponse read_prefix(const Cluster& c, int i, const std::string& prefix, bool serializable) {
+etcdserverpb::RangeResponse read_prefix(const Cluster& c, int i, const std::string& prefix,
+                                        bool serializable) {
   etcdserverpb::RangeRequest req;
   req.set_key(prefix);
   std::string end = prefix;
@@ -19,13 +19,15 @@ etcdserverpb::RangeResponse read_prefix(const Cluster& c, int i, const std::stri
   req.set_serializable(serializable);
   etcdserverpb::RangeResponse resp;
   grpc::Status s = c.range(i, req, &resp, Ms(5000));
-  if (!s.ok()) throw HarnessError("range " + prefix + " through " + c.name(i) + ": " + s.error_message());
+  if (!s.ok())
+    throw HarnessError("range " + prefix + " through " + c.name(i) + ": " + s.error_message());
   return resp;
 }
 
 }  // namespace
 
-TEST_CASE("kill -9 of the leader: a new leader serves writes and the killed member catches up", "[integration]") {
+TEST_CASE("kill -9 of the leader: a new leader serves writes and the killed member catches up",
+          "[integration]") {
   Cluster c(3);
   c.start_all();
   int old_leader = c.wait_leader();
@@ -33,7 +35,8 @@ TEST_CASE("kill -9 of the leader: a new leader serves writes and the killed memb
   etcdserverpb::StatusResponse before;
   REQUIRE(c.status(old_leader, &before).ok());
 
-  for (int k = 0; k < 20; ++k) c.put_ok(old_leader, "fo/before/" + std::to_string(k), "v" + std::to_string(k));
+  for (int k = 0; k < 20; ++k)
+    c.put_ok(old_leader, "fo/before/" + std::to_string(k), "v" + std::to_string(k));
 
   c.kill(old_leader);
   auto killed_at = Clock::now();
@@ -66,8 +69,8 @@ TEST_CASE("kill -9 of the leader: a new leader serves writes and the killed memb
     req.set_key("fo/after");
     req.set_serializable(true);
     etcdserverpb::RangeResponse resp;
-    return c.range(old_leader, req, &resp).ok() && resp.kvs_size() == 1 && resp.kvs(0).value() == "2" &&
-           resp.kvs(0).mod_revision() == last_rev;
+    return c.range(old_leader, req, &resp).ok() && resp.kvs_size() == 1 &&
+           resp.kvs(0).value() == "2" && resp.kvs(0).mod_revision() == last_rev;
   });
   INFO(c.logs_tail());
   REQUIRE(caught_up);
@@ -76,8 +79,10 @@ TEST_CASE("kill -9 of the leader: a new leader serves writes and the killed memb
   CHECK(all.count() == 20 + 50 + 1);
   std::map<std::string, std::string> got;
   for (const auto& kv : all.kvs()) got[kv.key()] = kv.value();
-  for (int k = 0; k < 20; ++k) CHECK(got["fo/before/" + std::to_string(k)] == "v" + std::to_string(k));
-  for (int k = 0; k < 50; ++k) CHECK(got["fo/down/" + std::to_string(k)] == "d" + std::to_string(k));
+  for (int k = 0; k < 20; ++k)
+    CHECK(got["fo/before/" + std::to_string(k)] == "v" + std::to_string(k));
+  for (int k = 0; k < 50; ++k)
+    CHECK(got["fo/down/" + std::to_string(k)] == "d" + std::to_string(k));
 
   // The cluster agrees on one leader again and the restarted member serves writes.
   c.wait_leader();
@@ -137,6 +142,7 @@ TEST_CASE("a member that missed compacted entries catches up through a snapshot"
     req.set_key("snap/after");
     req.set_serializable(true);
     etcdserverpb::RangeResponse resp;
-    return c.range(lagger, req, &resp).ok() && resp.kvs_size() == 1 && resp.kvs(0).mod_revision() == rev;
+    return c.range(lagger, req, &resp).ok() && resp.kvs_size() == 1 &&
+           resp.kvs(0).mod_revision() == rev;
   }));
 }

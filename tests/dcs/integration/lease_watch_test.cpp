@@ -2,9 +2,8 @@
 // the same revision, on every member; a watch on a member that stays up sees every acknowledged
 // put exactly once and in order while the leader is killed, and a resume on another member from
 // the last seen revision + 1 has no gap.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 #include <thread>
@@ -15,7 +14,8 @@ using namespace ha::itest;
 
 namespace {
 
-etcdserverpb::WatchCreateRequest prefix_watch(const std::string& prefix, std::int64_t start_revision) {
+etcdserverpb::WatchCreateRequest prefix_watch(const std::string& prefix,
+                                              std::int64_t start_revision) {
   etcdserverpb::WatchCreateRequest w;
   w.set_key(prefix);
   std::string end = prefix;
@@ -33,8 +33,9 @@ std::string dump(const std::vector<mvccpb::Event>& events) {
 
 }  // namespace
 
-TEST_CASE("lease expiry deletes the attached keys exactly once at the same revision on every member",
-          "[integration]") {
+TEST_CASE(
+    "lease expiry deletes the attached keys exactly once at the same revision on every member",
+    "[integration]") {
   Cluster c(3);
   c.start_all();
   int leader = c.wait_leader();
@@ -78,7 +79,8 @@ TEST_CASE("lease expiry deletes the attached keys exactly once at the same revis
   // One watch per member, from after the puts: only the expiry's deletes (and a sentinel) follow.
   std::vector<std::unique_ptr<WatchClient>> watches;
   for (int i = 0; i < 3; ++i) {
-    watches.push_back(std::make_unique<WatchClient>(c.channel(i), prefix_watch("lx/", last_put + 1)));
+    watches.push_back(
+        std::make_unique<WatchClient>(c.channel(i), prefix_watch("lx/", last_put + 1)));
     watches.back()->wait_created(Ms(3000));
   }
   for (int i = 0; i < 3; ++i) {
@@ -130,13 +132,14 @@ TEST_CASE("lease expiry deletes the attached keys exactly once at the same revis
   }
 }
 
-TEST_CASE("a watch survives a leader change with no lost or repeated event and resumes on another member",
-          "[integration]") {
+TEST_CASE(
+    "a watch survives a leader change with no lost or repeated event and resumes on another member",
+    "[integration]") {
   Cluster c(3);
   c.start_all();
   int leader = c.wait_leader();
-  int watcher = (leader + 1) % 3;      // the member we watch through; never killed
-  int writer = 3 - leader - watcher;   // the member we write through; never killed
+  int watcher = (leader + 1) % 3;     // the member we watch through; never killed
+  int writer = 3 - leader - watcher;  // the member we write through; never killed
   std::int64_t start = c.put_retry(writer, "wl-start", "x");
 
   WatchClient watch(c.channel(watcher), prefix_watch("wl/", start + 1));
@@ -192,9 +195,11 @@ TEST_CASE("a watch survives a leader change with no lost or repeated event and r
     }
   } join_all{writers, give_up};
 
-  REQUIRE(eventually(Ms(10000), [&] { return total >= kKillAfter; }, Ms(1)));
+  REQUIRE(eventually(
+      Ms(10000), [&] { return total >= kKillAfter; }, Ms(1)));
   c.kill(leader);
-  REQUIRE(eventually(Ms(20000), [&] { return total >= kResumeAfter; }, Ms(5)));
+  REQUIRE(eventually(
+      Ms(20000), [&] { return total >= kResumeAfter; }, Ms(5)));
   // A client that lost its stream resumes on another member from the last revision it saw + 1.
   auto seen = watch.events();
   REQUIRE_FALSE(seen.empty());
@@ -217,7 +222,8 @@ TEST_CASE("a watch survives a leader change with no lost or repeated event and r
   INFO("events:\n" << dump(events));
 
   // Revisions strictly increase: nothing repeated, nothing out of order.
-  for (std::size_t e = 1; e < events.size(); ++e) CHECK(events[e].kv().mod_revision() > events[e - 1].kv().mod_revision());
+  for (std::size_t e = 1; e < events.size(); ++e)
+    CHECK(events[e].kv().mod_revision() > events[e - 1].kv().mod_revision());
   std::map<std::int64_t, const mvccpb::Event*> by_rev;
   std::map<std::pair<std::string, std::string>, int> copies;
   for (const auto& e : events) {
@@ -250,7 +256,8 @@ TEST_CASE("a watch survives a leader change with no lost or repeated event and r
     CHECK(n == 1);
     bool was_acked = false;
     for (const auto& list : acked) {
-      for (const Ack& a : list) was_acked = was_acked || (a.key == kv.first && a.value == kv.second);
+      for (const Ack& a : list)
+        was_acked = was_acked || (a.key == kv.first && a.value == kv.second);
     }
     if (!was_acked) {
       ++extra;
