@@ -50,6 +50,16 @@ void PeerSender::set_target(const std::string& target) {
   cv_.notify_all();
 }
 
+void PeerSender::nudge() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (connected_) return;
+    nudged_ = true;
+    channel_.reset();  // a fresh channel connects at once, without gRPC's own backoff
+  }
+  cv_.notify_all();
+}
+
 void PeerSender::enqueue(raft::Message m) {
   bool dropped = false;
   {
@@ -114,6 +124,7 @@ void PeerSender::run() {
     auto writer = stub->Stream(&ctx, &summary);
     ha::raftpb::MessageBatch hello;
     hello.set_cluster_id(options_.cluster_id);
+    hello.set_from(options_.self);
     bool ok = writer->Write(hello);
     if (ok && !connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
     bool stop_now = false;
@@ -130,6 +141,7 @@ void PeerSender::run() {
       }
       ha::raftpb::MessageBatch out;
       out.set_cluster_id(options_.cluster_id);
+      out.set_from(options_.self);
       for (raft::Message& m : batch) {
         if (m.type == raft::MessageType::kSnapshot) {
           send_snapshot(std::move(m));
@@ -163,9 +175,10 @@ void PeerSender::run() {
       if (callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
       if (was_connected && callbacks_.on_peer_lost) callbacks_.on_peer_lost(peer_);
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, backoff, [&] { return stopping_; });
+      nudged_ = false;
+      cv_.wait_for(lock, backoff, [&] { return stopping_ || nudged_; });
       if (stopping_) return;
-      backoff = std::min(backoff * 2, milliseconds{1000});
+      backoff = nudged_ ? milliseconds{50} : std::min(backoff * 2, milliseconds{1000});
     }
   }
 }

@@ -27,6 +27,8 @@ class PeerSender {
   void set_target(const std::string& target);
   void stop();
   bool connected() const { return connected_; }
+  // The peer just connected to us, so it is up: if we are waiting to reconnect, do it now.
+  void nudge();
 
  private:
   void run();
@@ -44,6 +46,7 @@ class PeerSender {
   std::deque<raft::Message> queue_;
   std::string target_;
   bool target_changed_ = false;
+  bool nudged_ = false;
   bool stopping_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::atomic<bool> connected_{false};

@@ -92,6 +92,12 @@ bool PeerTransport::connected(raft::NodeId id) const {
   return it != peers_.end() && it->second->connected();
 }
 
+void PeerTransport::peer_seen(raft::NodeId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = peers_.find(id);
+  if (it != peers_.end()) it->second->nudge();
+}
+
 void PeerTransport::stop() {
   std::map<raft::NodeId, std::shared_ptr<PeerSender>> peers;
   {
@@ -107,11 +113,16 @@ grpc::Status PeerTransport::Stream(grpc::ServerContext* /*ctx*/, grpc::ServerRea
   ha::raftpb::MessageBatch batch;
   raft::NodeId from = raft::kNone;
   std::uint64_t received = 0;
+  bool first = true;
   while (reader->Read(&batch)) {
     if (batch.cluster_id() != options_.cluster_id) {
       log_warn(kLog, "refused a Raft stream from a member of another cluster ({:x}, ours is {:x})",
                batch.cluster_id(), options_.cluster_id);
       return cluster_mismatch(options_.cluster_id, batch.cluster_id());
+    }
+    if (first && batch.from() != raft::kNone) {
+      first = false;
+      peer_seen(batch.from());
     }
     for (const auto& pm : batch.messages()) {
       if (!valid_peer_message(pm) || pm.to() != options_.self) {

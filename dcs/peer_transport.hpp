@@ -56,6 +56,8 @@ class PeerTransport : public ha::raftpb::RaftTransport::Service {
   void send(std::vector<raft::Message> messages);
   // Whether the last attempt to reach this peer worked.
   bool connected(raft::NodeId id) const;
+  // A peer opened a stream to us: our own stream to it may reconnect at once.
+  void peer_seen(raft::NodeId id);
   void stop();
 
   // gRPC service side.
