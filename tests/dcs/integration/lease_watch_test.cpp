@@ -132,6 +132,49 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("a leader change never expires a lease early and the new leader still expires it",
+          "[integration]") {
+  Cluster c(3);
+  c.start_all();
+  int leader = c.wait_leader();
+  int survivor = (leader + 1) % 3;
+
+  etcdserverpb::LeaseGrantRequest grant;
+  grant.set_ttl(3);
+  etcdserverpb::LeaseGrantResponse granted;
+  auto gctx = deadline_ctx(Ms(3000));
+  REQUIRE(c.lease(survivor)->LeaseGrant(gctx.get(), grant, &granted).ok());
+  c.put_ok(survivor, "ll/lock", "me", granted.id());
+
+  // Most of the TTL passes under the old leader, then it dies. The new leader gives the lease a
+  // full TTL from its election, which comes after the kill: the key must live at least 3 s more.
+  std::this_thread::sleep_for(Ms(2000));
+  c.kill(leader);
+  auto killed_at = Clock::now();
+  int reads = 0;
+  while (Clock::now() < killed_at + Ms(2900)) {
+    etcdserverpb::RangeRequest req;
+    req.set_key("ll/lock");
+    req.set_serializable(true);
+    etcdserverpb::RangeResponse resp;
+    grpc::Status s = c.range(survivor, req, &resp, Ms(500));
+    if (!s.ok()) continue;
+    auto since = std::chrono::duration_cast<Ms>(Clock::now() - killed_at).count();
+    INFO("read " << reads << ", " << since << " ms after the kill");
+    REQUIRE(resp.kvs_size() == 1);
+    ++reads;
+    std::this_thread::sleep_for(Ms(50));
+  }
+  CHECK(reads > 10);
+  // And it does expire under the new leader (no lease leaks across a leader change).
+  bool expired = eventually(
+      Ms(6000), [&] { return !c.get(survivor, "ll/lock", true).has_value(); }, Ms(50));
+  INFO(c.logs_tail());
+  CHECK(expired);
+  int other = 3 - leader - survivor;
+  CHECK_FALSE(c.get(other, "ll/lock").has_value());
+}
+
 TEST_CASE(
     "a watch survives a leader change with no lost or repeated event and resumes on another member",
     "[integration]") {
