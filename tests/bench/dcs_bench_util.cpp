@@ -21,7 +21,7 @@ std::vector<std::string> parse_endpoints(const std::string& csv) {
       if (item.rfind(scheme, 0) == 0) item.erase(0, std::string(scheme).size());
     }
     while (!item.empty() && item.back() == '/') item.pop_back();
-    if (item.empty()) return {};
+    if (item.empty() || item.find(':') == std::string::npos) return {};  // host:port
     out.push_back(item);
     pos = comma + 1;
   }

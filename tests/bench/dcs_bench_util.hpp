@@ -16,7 +16,7 @@ namespace ha::bench {
 using Clock = std::chrono::steady_clock;
 
 // "http://127.0.0.1:2379,127.0.0.1:2380" -> {"127.0.0.1:2379", "127.0.0.1:2380"}. Empty on a
-// malformed list (an empty item).
+// malformed list (an empty item, or one without a port).
 std::vector<std::string> parse_endpoints(const std::string& csv);
 
 // A channel with its own TCP connection (gRPC would otherwise share one connection between
