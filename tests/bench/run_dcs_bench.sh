@@ -111,8 +111,8 @@ stop_pids() {  # TERM, then KILL after 5 s; only our own PIDs. Reports unclean e
       fi
       wait "$p"
       rc=$?
-      # 0: clean; 143: died of the SIGTERM itself (etcd re-raises it after cleaning up)
-      if [[ $killed == 0 && $rc != 0 && $rc != 143 && $rc != 127 ]]; then
+      # 0: clean; 130/143: died of the SIGINT (Ctrl-C)/SIGTERM itself (etcd re-raises them)
+      if [[ $killed == 0 && $rc != 0 && $rc != 130 && $rc != 143 && $rc != 127 ]]; then
         echo "[$(date +%H:%M:%S)] PID $p exited with status $rc (not a clean stop; 134 = abort)" >&3
       fi
       forget_pid "$p"
