@@ -665,9 +665,9 @@ int Cluster::wait_leader(Ms timeout, std::vector<int> among) {
     if (all_answered && leaders.size() == 1 && *leaders.begin() != 0) {
       int idx = index_of(*leaders.begin());
       if (idx >= 0 && std::find(among.begin(), among.end(), idx) != among.end()) {
-        // Each member also reaches the leader and back: a linearizable read through it succeeds.
-        // (Right after a start, a member may hear the leader before its own stream to the leader
-        // is connected; a write forwarded then is lost and its client waits for the deadline.)
+        // Each member also reaches the leader and back: a linearizable read through it succeeds
+        // (a member may hear the leader before its own stream to the leader is connected, and a
+        // write it forwards then is lost: its client waits for the deadline).
         bool reach = true;
         for (int i : among) {
           etcdserverpb::RangeRequest req;
