@@ -53,6 +53,9 @@ void PeerSender::set_target(const std::string& target) {
 void PeerSender::nudge() {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Only a sender waiting to reconnect: replacing a working stream here would make the peer
+    // see a new stream from us and do the same, back and forth. (A stream that died while idle
+    // is found by its next write, whose batch is then sent again.)
     if (connected_) return;
     nudged_ = true;
     channel_.reset();  // a fresh channel connects at once, without gRPC's own backoff
@@ -126,10 +129,11 @@ void PeerSender::run() {
     hello.set_cluster_id(options_.cluster_id);
     hello.set_from(options_.self);
     bool ok = writer->Write(hello);
+    bool hello_failed = !ok;
     if (ok && !connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
     bool stop_now = false;
+    std::deque<raft::Message> batch;
     while (ok) {
-      std::deque<raft::Message> batch;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stopping_ || target_changed_ || !queue_.empty(); });
@@ -137,17 +141,20 @@ void PeerSender::run() {
           stop_now = stopping_;
           break;
         }
+        batch.clear();
         batch.swap(queue_);
       }
       ha::raftpb::MessageBatch out;
       out.set_cluster_id(options_.cluster_id);
       out.set_from(options_.self);
-      for (raft::Message& m : batch) {
-        if (m.type == raft::MessageType::kSnapshot) {
-          send_snapshot(std::move(m));
+      for (auto it = batch.begin(); it != batch.end();) {
+        if (it->type == raft::MessageType::kSnapshot) {
+          send_snapshot(std::move(*it));
+          it = batch.erase(it);
           continue;
         }
-        to_proto(m, *out.add_messages());
+        to_proto(*it, *out.add_messages());
+        ++it;
       }
       if (out.messages_size() == 0) continue;
       ok = writer->Write(out);
@@ -160,26 +167,39 @@ void PeerSender::run() {
     grpc::Status st = writer->Finish();
     unregister_context(&ctx);
     if (stop_now) return;
-    if (!ok) {
-      bool was_connected = connected_.exchange(false);
-      std::size_t dropped = 0;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
+    if (ok) continue;  // the peer's address changed: reconnect at once
+
+    bool was_connected = connected_.exchange(false);
+    std::size_t dropped = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (hello_failed) {
+        // The peer is down: what waited for it is stale by the time it returns.
         dropped = queue_.size();
         queue_.clear();
+      } else {
+        // A write failed on a stream that had worked (often: the peer restarted while the
+        // stream was idle). Send that batch again on the next stream, once; Raft ignores
+        // duplicates, and a lost vote answer would cost a whole election timeout.
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+        while (queue_.size() > options_.max_queued_messages) {
+          queue_.pop_back();
+          ++dropped;
+        }
       }
-      if (was_connected || (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION && backoff.count() == 50)) {
-        log_warn(kLog, "lost the stream to peer {:x}: {} ({} queued messages dropped)", peer_,
-                 st.error_message().empty() ? "connection closed" : st.error_message(), dropped);
-      }
-      if (callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
-      if (was_connected && callbacks_.on_peer_lost) callbacks_.on_peer_lost(peer_);
-      std::unique_lock<std::mutex> lock(mu_);
-      nudged_ = false;
-      cv_.wait_for(lock, backoff, [&] { return stopping_ || nudged_; });
-      if (stopping_) return;
-      backoff = nudged_ ? milliseconds{50} : std::min(backoff * 2, milliseconds{1000});
     }
+    if (was_connected || (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION && backoff.count() == 50)) {
+      log_warn(kLog, "lost the stream to peer {:x}: {} ({} messages dropped)", peer_,
+               st.error_message().empty() ? "connection closed" : st.error_message(), dropped);
+    }
+    if (hello_failed && callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
+    if (was_connected && callbacks_.on_peer_lost) callbacks_.on_peer_lost(peer_);
+    if (!hello_failed) continue;  // reconnect at once and resend
+    std::unique_lock<std::mutex> lock(mu_);
+    nudged_ = false;
+    cv_.wait_for(lock, backoff, [&] { return stopping_ || nudged_; });
+    if (stopping_) return;
+    backoff = nudged_ ? milliseconds{50} : std::min(backoff * 2, milliseconds{1000});
   }
 }
 

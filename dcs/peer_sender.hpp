@@ -46,7 +46,7 @@ class PeerSender {
   std::deque<raft::Message> queue_;
   std::string target_;
   bool target_changed_ = false;
-  bool nudged_ = false;
+  bool nudged_ = false;  // the peer is back: stop waiting to reconnect
   bool stopping_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::atomic<bool> connected_{false};

@@ -108,7 +108,7 @@ void PeerTransport::stop() {
   for (auto& [id, sender] : peers) sender->stop();
 }
 
-grpc::Status PeerTransport::Stream(grpc::ServerContext* /*ctx*/, grpc::ServerReader<ha::raftpb::MessageBatch>* reader,
+grpc::Status PeerTransport::Stream(grpc::ServerContext* ctx, grpc::ServerReader<ha::raftpb::MessageBatch>* reader,
                                    ha::raftpb::StreamSummary* summary) {
   ha::raftpb::MessageBatch batch;
   raft::NodeId from = raft::kNone;
@@ -136,7 +136,11 @@ grpc::Status PeerTransport::Stream(grpc::ServerContext* /*ctx*/, grpc::ServerRea
     }
   }
   summary->set_received_messages(received);
-  if (from != raft::kNone && !stopped_ && callbacks_.on_peer_lost) callbacks_.on_peer_lost(from);
+  // A broken connection cancels the call; a sender that closed its stream on purpose (to
+  // reconnect elsewhere, or stopping cleanly) does not mean the peer died.
+  if (ctx->IsCancelled() && from != raft::kNone && !stopped_ && callbacks_.on_peer_lost) {
+    callbacks_.on_peer_lost(from);
+  }
   return grpc::Status::OK;
 }
 

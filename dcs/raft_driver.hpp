@@ -44,7 +44,7 @@ struct RaftDriverOptions {
   raft::NodeId id = raft::kNone;
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
-  std::uint64_t snapshot_count = 10000;  // applied entries between two snapshots
+  std::uint64_t snapshot_count = 100000;  // applied entries between two snapshots
   bool pre_vote = true;
   bool check_quorum = true;
   std::uint64_t seed = 0;

@@ -38,7 +38,7 @@ struct ServerOptions {
   std::string initial_cluster_token = "hadcs-cluster";
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
-  std::uint64_t snapshot_count = 10000;            // applied entries between two snapshots
+  std::uint64_t snapshot_count = 100000;            // applied entries between two snapshots
   std::uint64_t max_request_bytes = 1536 * 1024;   // largest client request accepted
   std::uint64_t quota_backend_bytes = 2ULL << 30;  // database size at which writes are refused
   std::optional<Endpoint> metrics_listen;          // HTTP /health and /metrics; off when empty

@@ -79,7 +79,7 @@ TEST_CASE("defaults make a single-member cluster on loopback") {
   CHECK(o.initial_cluster_state == ClusterState::kNew);
   CHECK(o.heartbeat_interval == 100ms);
   CHECK(o.election_timeout == 1000ms);
-  CHECK(o.snapshot_count == 10000);
+  CHECK(o.snapshot_count == 100000);
   CHECK(o.max_request_bytes == 1536 * 1024);
   CHECK(o.quota_backend_bytes == 2ULL << 30);
   CHECK_FALSE(o.metrics_listen.has_value());
