@@ -160,6 +160,7 @@ void PeerSender::run() {
       ok = writer->Write(out);
       if (ok) {
         backoff = milliseconds{50};
+        resent_ = false;
         if (!connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
       }
     }
@@ -170,10 +171,14 @@ void PeerSender::run() {
     if (ok) continue;  // the peer's address changed: reconnect at once
 
     bool was_connected = connected_.exchange(false);
+    // Resend at most once per run of failures: a peer that keeps refusing our stream (another
+    // cluster, say) must not make us reconnect in a tight loop.
+    bool resend = !hello_failed && !resent_;
+    resent_ = resend;
     std::size_t dropped = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (hello_failed) {
+      if (!resend) {
         // The peer is down: what waited for it is stale by the time it returns.
         dropped = queue_.size();
         queue_.clear();
@@ -192,9 +197,9 @@ void PeerSender::run() {
       log_warn(kLog, "lost the stream to peer {:x}: {} ({} messages dropped)", peer_,
                st.error_message().empty() ? "connection closed" : st.error_message(), dropped);
     }
-    if (hello_failed && callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
+    if (!resend && callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
     if (was_connected && callbacks_.on_peer_lost) callbacks_.on_peer_lost(peer_);
-    if (!hello_failed) continue;  // reconnect at once and resend
+    if (resend) continue;  // reconnect at once and resend
     std::unique_lock<std::mutex> lock(mu_);
     nudged_ = false;
     cv_.wait_for(lock, backoff, [&] { return stopping_ || nudged_; });

@@ -47,6 +47,7 @@ class PeerSender {
   std::string target_;
   bool target_changed_ = false;
   bool nudged_ = false;  // the peer is back: stop waiting to reconnect
+  bool resent_ = false;  // sender thread only: a failed batch was already sent again
   bool stopping_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::atomic<bool> connected_{false};
