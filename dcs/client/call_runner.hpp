@@ -26,11 +26,21 @@ struct CallSpec {
   std::optional<std::size_t> only;   // this endpoint and no other
 };
 
+constexpr CallSpec read_spec(std::string_view what) { return CallSpec{what, true, false, std::nullopt}; }
+constexpr CallSpec write_spec(std::string_view what) { return CallSpec{what, false, true, std::nullopt}; }
+
 using Attempt = std::function<grpc::Status(EndpointConn&, grpc::ClientContext&)>;
 
 // nullopt on success (the attempt filled its response), else the error to report.
 std::optional<RpcError> run_call(EndpointSet& set, const CallSpec& spec, const CallOptions& options,
                                  const Attempt& attempt);
+
+// The response, or run_call's error.
+template <class Resp>
+RpcResult<Resp> result_of(std::optional<RpcError> error, Resp response) {
+  if (error) return std::move(*error);
+  return response;
+}
 
 // The call's overall timeout.
 std::chrono::milliseconds call_timeout(const EndpointSet& set, const CallOptions& options);

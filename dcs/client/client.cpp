@@ -9,19 +9,6 @@ namespace ha::dcs {
 
 using namespace client_detail;  // NOLINT(google-build-using-namespace)
 
-namespace {
-
-template <class Resp>
-RpcResult<Resp> result_of(std::optional<RpcError> error, Resp response) {
-  if (error) return std::move(*error);
-  return response;
-}
-
-constexpr CallSpec read_spec(std::string_view what) { return CallSpec{what, true, false, std::nullopt}; }
-constexpr CallSpec write_spec(std::string_view what) { return CallSpec{what, false, true, std::nullopt}; }
-
-}  // namespace
-
 Client::Client(ClientOptions options) : set_(std::make_shared<EndpointSet>(options)) {}
 
 Client::~Client() = default;
