@@ -19,6 +19,7 @@ packages=(
   etcd-server etcd-client  # etcdctl drives hadcs; etcd is the benchmark's yardstick
   iproute2               # network namespaces for the multi-host test
   procps util-linux iputils-ping  # ps/pgrep, setpriv/runuser, ping
+  curl                   # the demo and the deploy tests read the HTTP health endpoints
 )
 
 if [[ ${1:-} == --list ]]; then
