@@ -8,13 +8,15 @@
 #   deploy/demo.sh status    what runs, with PIDs, and the cluster as hactl sees it
 #   deploy/demo.sh stop      stop exactly what this script started (from its pid files)
 #   deploy/demo.sh clean     stop, then remove the demo folder
+#   ('up' and 'down' are the same as start and stop.)
 #
 # Options (before or after the command): --dir DIR (or HA_DEMO_DIR), --no-install (skip
-# install-deps.sh), --timeout SECONDS (wait for a healthy cluster; default 120).
+# install-deps.sh), --no-build (use the programs already in build/release), --timeout SECONDS
+# (wait for a healthy cluster; default 120).
 # Re-running start is safe: what runs is left alone, what is missing is started, the ports and
 # passwords chosen the first time are kept. It never touches Debian's own cluster on 5432 and
 # never stops a process it did not start (every stop goes by a PID from its own pid files, checked
-# against the process's start time and program).
+# against the process's start time; PostgreSQL by its postmaster.pid, through pg_ctl).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,11 +29,12 @@ readonly SCOPE=demo
 
 DEMO_DIR=${HA_DEMO_DIR:-/var/tmp/ha-demo}
 INSTALL_DEPS=1
+BUILD=1
 WAIT_TIMEOUT=120
 CMD=
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -46,9 +49,10 @@ while (($#)); do
     --dir) (($# >= 2)) || die "--dir needs a folder"; DEMO_DIR=$2; shift ;;
     --dir=*) DEMO_DIR=${1#--dir=} ;;
     --no-install) INSTALL_DEPS=0 ;;
+    --no-build) BUILD=0 ;;
     --timeout) (($# >= 2)) || die "--timeout needs seconds"; WAIT_TIMEOUT=$2; shift ;;
     -h | --help) usage; exit 0 ;;
-    *) echo "demo: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    *) echo "demo: unknown argument '$1' (see deploy/demo.sh --help)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -277,6 +281,10 @@ EOF
 # Build and binaries
 
 build_binaries() {
+  if ((!BUILD)); then
+    say "--no-build: using the programs in $BUILD_DIR as they are"
+    return 0
+  fi
   if ((INSTALL_DEPS)); then
     "$REPO/deploy/install-deps.sh"
   fi
