@@ -1,10 +1,10 @@
-// haagent: the entry point of the PostgreSQL HA agent. Parses the command line and loads and
-// checks the config (--validate-config stops there); the HA loop itself is not built yet, and
-// until then this says so rather than pretending to run.
+// haagent: the entry point of the PostgreSQL HA agent. Parses the command line, loads and
+// checks the config (--validate-config stops there), then runs the agent (run_agent).
 #include <iostream>
 
 #include "agent/agent_options.hpp"
 #include "agent/config.hpp"
+#include "agent/runtime/agent_main.hpp"
 
 int main(int argc, char** argv) {
   const auto cl = ha::agent::parse_agent_command_line(argc, argv);
@@ -19,6 +19,5 @@ int main(int argc, char** argv) {
               << load.config->scope << ", member " << load.config->name << ")\n";
     return 0;
   }
-  std::cerr << "haagent: the agent loop is not built yet (see issue #5)\n";
-  return 1;
+  return ha::agent::run_agent(*load.config);
 }
