@@ -3,6 +3,7 @@
 #include <ha_version.hpp>
 #include <thread>
 
+#include "ctl/action_commands.hpp"
 #include "ctl/member_rows.hpp"
 #include "ctl/output_format.hpp"
 #include "ctl/table.hpp"
@@ -164,8 +165,13 @@ int run_cluster_command(Context& ctx) {
   if (c == "show-config") return show_config(ctx);
   if (c == "dsn") return dsn(ctx);
   if (c == "version") return version(ctx);
-  return ctx.fail("'" + c + "' needs the agents' REST API, which is not built yet (issue #6); " +
-                  "nothing was changed");
+  if (c == "switchover") return switchover(ctx);
+  if (c == "failover") return failover(ctx);
+  if (c == "pause" || c == "resume") return pause_or_resume(ctx, c == "pause");
+  if (c == "edit-config") return edit_config(ctx);
+  if (c == "restart" || c == "reload" || c == "reinit") return member_action(ctx);
+  if (c == "remove") return remove_cluster(ctx);
+  return ctx.fail("unknown command '" + c + "' (see hactl --help)");
 }
 
 }  // namespace ha::ctl

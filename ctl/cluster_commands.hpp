@@ -1,6 +1,6 @@
 // The commands that read the cluster's keys from the DCS: list, topology, history,
-// show-config, dsn and version; and the plain refusal of the commands that need the agents'
-// REST API, which is not built yet. The history/dsn renderings are pure, for tests.
+// show-config, dsn and version; and the dispatch of every cluster command (the ones that
+// change the cluster are in action_commands.hpp). The history/dsn renderings are pure.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -66,6 +66,27 @@ std::string read_cluster_yaml(std::string_view yaml, const std::string& source, 
   if (const auto n = root["namespace"]; n) {
     if (auto err = scalar(n, at + "namespace", out.namespace_path); !err.empty()) return err;
   }
+  for (const char* section : {"ctl", "restapi"}) {
+    const auto sec = root[section];
+    if (!sec || !sec.IsMap() || !sec["authentication"]) continue;
+    const auto auth = sec["authentication"];
+    const std::string where = at + section + ".authentication";
+    if (!auth.IsMap()) return where + ": must have username and password";
+    ApiCredentials creds;
+    if (auth["username"]) {
+      if (auto err = scalar(auth["username"], where + ".username", creds.username); !err.empty()) {
+        return err;
+      }
+    }
+    if (auth["password"]) {
+      if (auto err = scalar(auth["password"], where + ".password", creds.password); !err.empty()) {
+        return err;
+      }
+    }
+    if (creds.username.empty()) return where + ".username: missing";
+    out.api_auth = creds;
+    break;
+  }
   const auto dcs = root["dcs"];
   const auto etcd3 = root["etcd3"];
   if (dcs && dcs.IsMap() && dcs["endpoints"]) {

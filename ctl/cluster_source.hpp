@@ -1,12 +1,15 @@
 // ClusterSource: where hactl finds the cluster — hadcs endpoints, scope and key namespace —
-// from -c FILE / HACTL_CONFIG (only the keys scope, namespace, dcs.endpoints or etcd3.hosts
-// are read; the agent validates the rest) with --dcs and --scope winning. No I/O beyond the file.
+// and the REST API credentials, from -c FILE / HACTL_CONFIG (only the keys scope, namespace,
+// dcs.endpoints or etcd3.hosts, and ctl.authentication or restapi.authentication are read; the
+// agent validates the rest) with --dcs and --scope winning. No I/O beyond the file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ctl/agent_api_client.hpp"
 #include "ctl/ctl_options.hpp"
 #include "dcs/client/endpoint.hpp"
 
@@ -16,6 +19,9 @@ struct ClusterSource {
   std::vector<dcs::Endpoint> endpoints;
   std::string scope;
   std::string namespace_path = "/service";
+  // Basic auth for the agents' REST API, as patronictl reads it: ctl.authentication, else
+  // restapi.authentication (username and password).
+  std::optional<ApiCredentials> api_auth;
 
   // "<namespace>/<scope>/", the prefix of the cluster's keys.
   std::string key_prefix() const;

@@ -31,6 +31,7 @@ ClusterState build_cluster_state(const std::string& scope, const std::string& pr
                                  const std::vector<std::pair<std::string, std::string>>& kvs) {
   ClusterState s;
   s.scope = scope;
+  s.key_prefix = prefix;
   for (const auto& [full_key, value] : kvs) {
     if (full_key.rfind(prefix, 0) != 0) continue;
     s.empty = false;

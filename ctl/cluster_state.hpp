@@ -19,6 +19,7 @@ namespace ha::ctl {
 
 struct ClusterState {
   std::string scope;
+  std::string key_prefix;  // "<namespace>/<scope>/"
   bool empty = true;  // no key at all under the prefix
   std::string system_id;  // the initialize key ("" when absent)
   std::string leader;     // the leader key's holder ("" = no leader)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <istream>
 #include <ostream>
 #include <string>
 
@@ -24,6 +25,8 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   bool colour = false;  // stdout is a terminal and the format is pretty
+  std::istream* in = nullptr;   // where answers to prompts come from (nullptr: no answers)
+  bool stdin_terminal = false;  // edit-config may open $EDITOR
 
   std::chrono::milliseconds timeout() const {
     return std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));

@@ -141,15 +141,24 @@ CtlCommandLine parse_ctl_command_line(int argc, const char* const* argv) {
   app.add_subcommand("show-config", "Print the cluster's dynamic config");
   CLI::App* edit =
       app.add_subcommand("edit-config", "Change the dynamic config ($EDITOR or --set)");
-  edit->add_option("--set", raw.sets, "Set a key, e.g. --set ttl=30 (repeatable)");
-  edit->add_option("--pg", raw.pgs, "Set a PostgreSQL parameter, e.g. --pg work_mem=64MB");
+  edit->add_option("-s,--set", raw.sets,
+                   "Set a key, e.g. --set ttl=30 or --set postgresql.use_slots=false; an empty "
+                   "value (--set ttl=) removes the key (repeatable)");
+  edit->add_option("-p,--pg", raw.pgs, "Set a PostgreSQL parameter, e.g. --pg work_mem=64MB");
+  edit->add_option("--apply", o.apply_file,
+                   "Merge this YAML or JSON file into the config ('-' reads stdin; null removes "
+                   "a key)");
+  edit->add_option("--replace", o.replace_file,
+                   "Replace the whole config with this YAML or JSON file ('-' reads stdin)");
   edit->add_flag("--force", o.force, "Apply without asking for confirmation");
 
   add_format(app.add_subcommand("history", "Show the timeline switches"), raw);
   CLI::App* dsn = app.add_subcommand("dsn", "Print a connection string for a member or role");
   dsn->add_option("MEMBER", raw.dsn_member, "The member (default: by --role)");
   dsn->add_option("--role", o.role, "primary or replica (default: primary)");
-  app.add_subcommand("remove", "Delete every key of the cluster (asks for the cluster name)");
+  app.add_subcommand("remove", "Delete every key of the cluster (asks for the cluster name)")
+      ->add_option("CLUSTER", o.cluster_name, "The cluster to remove (its scope), as a check")
+      ->required();
   app.add_subcommand("version", "Print hactl's version and every agent's");
 
   CLI::App* dcs = app.add_subcommand("dcs", "Work with the hadcs store itself");
@@ -266,6 +275,10 @@ CtlCommandLine parse_ctl_command_line(int argc, const char* const* argv) {
     }
   }
   if (o.command == "dcs move-leader") o.members = {raw.move_leader_member};
+  if (o.apply_file == "-" && o.replace_file == "-") {
+    return usage_error("edit-config: --apply - and --replace - cannot both read stdin");
+  }
+
   if (!(o.timeout_seconds > 0) || o.timeout_seconds > 3600) {
     return usage_error("--timeout must be a number of seconds between 0 and 3600");
   }

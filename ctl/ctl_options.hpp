@@ -39,6 +39,9 @@ struct CtlOptions {
   std::vector<std::string> members;  // restart, reload, reinit; dsn and dcs move-leader: one
   std::vector<std::pair<std::string, std::string>> set_values;  // edit-config --set key=value
   std::vector<std::pair<std::string, std::string>> pg_values;   // edit-config --pg name=value
+  std::string apply_file;    // edit-config --apply: merged into the config ("-" = stdin)
+  std::string replace_file;  // edit-config --replace: the whole new config ("-" = stdin)
+  std::string cluster_name;  // remove: the cluster to remove (must be the scope)
   std::string key;                                              // dcs get/put/del/watch
   std::string value;                                            // dcs put
   bool prefix = false;  // dcs get/del/watch: KEY is a prefix

@@ -1,6 +1,9 @@
 #include "ctl/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <iostream>
 
 #include "ctl/cluster_commands.hpp"
 #include "ctl/dcs_commands.hpp"
@@ -26,6 +29,8 @@ int run_command(const CtlOptions& options, std::ostream& out, std::ostream& err,
   dcs::Client client(co);
   Context ctx{options, source, client, out, err,
               terminal && options.format == OutputFormat::kPretty};
+  ctx.in = &std::cin;
+  ctx.stdin_terminal = ::isatty(0) == 1;
   if (options.command.rfind("dcs ", 0) == 0) return run_dcs_command(ctx);
   return run_cluster_command(ctx);
 }
