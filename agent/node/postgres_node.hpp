@@ -42,7 +42,11 @@ class PostgresNode {
 
   // Everything decide() needs to know about PostgreSQL. Never fails: what cannot be found out
   // stays at its "unknown" value (e.g. a server that does not answer is `starting` when its
-  // postmaster is alive, `crashed` when postmaster.pid names a dead process).
+  // postmaster is alive, `crashed` when postmaster.pid names a dead process). `following` is
+  // the leader this object last pointed the server at: empty after an agent restart, so the
+  // loop re-points it once (a reload; the WAL receiver restarts only if the conninfo changed).
+  // Running: one connection (kept between calls) and three queries, each under retry_timeout.
+  // Not running: pg_controldata.
   LocalPostgres observe(SteadyTime now);
   const ServerFacts& facts() const { return facts_; }
   // Why the last observe() could not learn everything (a connection or query that failed, a
@@ -75,7 +79,9 @@ class PostgresNode {
   // standby matches (commits wait); no names and not strict: empty (asynchronous).
   pg::PgStatus set_sync_standbys(const std::vector<std::string>& names, int count, bool strict);
   // On a running primary: one physical slot per other member (use_slots), slots of members
-  // that are gone dropped; a no-op otherwise.
+  // that are gone dropped; a no-op otherwise. "Ours" means every inactive physical slot whose
+  // name does not start with pg_ (there is no list of permanent slots yet): an operator's own
+  // inactive physical slot is dropped too. With use_slots off, all of ours are dropped.
   pg::PgStatus sync_replication_slots(const std::vector<std::string>& members);
   // CHECKPOINT on a running server (before a switchover's stop, before a peer rewinds from us).
   pg::PgStatus checkpoint();

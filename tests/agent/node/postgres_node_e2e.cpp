@@ -3,6 +3,7 @@
 // the diverged former primary, a graceful demotion, and a kill -9 of the postmaster.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 
@@ -18,6 +19,37 @@ namespace pg = ha::agent::pg;
 namespace {
 
 constexpr const char* kSuperPassword = "super 'secret'";
+
+// Runs programs for real and remembers what it ran.
+class RecordingRunner final : public pg::CommandRunner {
+ public:
+  pg::ProcessResult run(const pg::ProcessSpec& spec) override {
+    specs.push_back(spec);
+    return real_.run(spec);
+  }
+  // The arguments of the last run of `program` (by its file name); empty when none.
+  std::vector<std::string> last_args_of(const std::string& program) const {
+    for (auto it = specs.rbegin(); it != specs.rend(); ++it) {
+      const auto slash = it->program.rfind('/');
+      if (it->program.substr(slash == std::string::npos ? 0 : slash + 1) == program) {
+        return it->args;
+      }
+    }
+    return {};
+  }
+  std::vector<pg::ProcessSpec> specs;
+
+ private:
+  pg::ProcessRunner real_;
+};
+
+bool has_arg_pair(const std::vector<std::string>& args, const std::string& a,
+                  const std::string& b) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == a && args[i + 1] == b) return true;
+  }
+  return false;
+}
 
 // One member: its config and PostgresNode; the destructor stops whatever it left running.
 struct TestMember {
@@ -99,7 +131,7 @@ struct TestMember {
     return false;
   }
 
-  pg::ProcessRunner runner;
+  RecordingRunner runner;
   AgentConfig config;
   std::uint16_t port = 0;
   std::unique_ptr<PostgresNode> node;
@@ -165,6 +197,10 @@ TEST_CASE("node e2e: bootstrap, clone, sync standbys, failover, rewind, graceful
 
   // Clone: a streaming replica following node1, listed by member name, through its slot.
   REQUIRE_OK(n2.node->clone_from("node1", n1.conn_url()));
+  // pg_basebackup streamed through node2's slot, which the leader had made (not -C).
+  const auto basebackup = n2.runner.last_args_of("pg_basebackup");
+  CHECK(has_arg_pair(basebackup, "-S", "node2"));
+  CHECK(std::find(basebackup.begin(), basebackup.end(), "-C") == basebackup.end());
   REQUIRE(wait_until([&] { return streams_from(n2, "node1"); }, Millis(30'000)));
   const auto p2 = n2.observe();
   CHECK(p2.system_identifier == p1.system_identifier);
@@ -245,6 +281,13 @@ TEST_CASE("node e2e: bootstrap, clone, sync standbys, failover, rewind, graceful
       },
       Millis(15'000)));
 
+  // Reinitialize: node1's data directory is replaced by a new clone of node2.
+  CHECK_FALSE(n1.sql("CREATE TABLE on_a_replica (x int)").ok());  // read-only
+  REQUIRE_OK(n1.node->reinitialize("node2", n2.conn_url()));
+  REQUIRE(wait_until([&] { return streams_from(n1, "node2"); }, Millis(30'000)));
+  CHECK(n1.observe().system_identifier == p1.system_identifier);
+  CHECK(n1.observe().timeline == 2);
+
   // Graceful demotion of node2: read-only, without an upstream.
   REQUIRE_OK(n2.node->demote(DemoteMode::graceful));
   const auto demoted = n2.observe();
@@ -279,4 +322,32 @@ TEST_CASE("node e2e: a killed postmaster shows as crashed and restart brings it 
   CHECK(back.timeline == 1);
   CHECK_FALSE(back.down_since.has_value());
   CHECK(n1.sql("SELECT 1").ok());
+
+  // A dynamic parameter that needs a restart: pending after reload(), applied by restart().
+  DynamicConfig dynamic;
+  dynamic.retry_timeout = Millis(3000);
+  dynamic.postgresql.parameters = {{"max_wal_senders", 7}, {"work_mem", "5MB"}};
+  n1.node->set_dynamic_config(dynamic);
+  REQUIRE_OK(n1.node->reload());
+  REQUIRE(wait_until([&] { return n1.observe().pending_restart; }, Millis(10'000)));
+  {
+    auto r = n1.sql("SELECT current_setting('work_mem')");
+    REQUIRE(r.ok());
+    CHECK(r->rows[0][0] == "5MB");  // applied by the reload
+  }
+  REQUIRE_OK(n1.node->restart());
+  const auto restarted = n1.observe();
+  CHECK(restarted.is_running_primary());
+  CHECK_FALSE(restarted.pending_restart);
+  auto senders = n1.sql("SELECT current_setting('max_wal_senders')");
+  REQUIRE(senders.ok());
+  CHECK(senders->rows[0][0] == "7");
+
+  // stop(): stopped on purpose, so not "down".
+  REQUIRE_OK(n1.node->stop(ha::agent::pg::StopMode::kFast));
+  const auto stopped = n1.observe();
+  CHECK(stopped.state == PgState::stopped);
+  CHECK(stopped.role == PgRole::primary);
+  CHECK_FALSE(stopped.down_since.has_value());
+  CHECK_FALSE(stopped.system_identifier.empty());
 }
