@@ -340,7 +340,7 @@ launch() {
   echo "---- $(date -Is) demo.sh starts: $*" >>"$log"
   setsid setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/postgresql LANG=C.UTF-8 "$@" \
-    </dev/null >>"$log" 2>&1 &
+    </dev/null >>"$log" 2>&1 9>&- &
   local pid=$!
   write_pid_file "$pidfile" "$pid"
 }
@@ -381,7 +381,8 @@ wait_dcs() {
     for i in "${NODES[@]}"; do
       curl -fsS --max-time 2 "http://127.0.0.1:$(var "DCS_METRICS_$i")/health" >/dev/null 2>&1 || ok=0
     done
-    if ((ok)) && hactl dcs put /demo/probe "$(date +%s)" >/dev/null 2>&1; then
+    if ((ok)) && hactl dcs put /ha-demo/probe "$(date +%s)" >/dev/null 2>&1 &&
+      hactl dcs del /ha-demo/probe >/dev/null 2>&1; then
       say "the DCS has a leader and takes writes"
       return 0
     fi
@@ -509,6 +510,12 @@ Logs: $DEMO_DIR/node{1,2,3}/{hadcs,haagent}.log
 EOF
 }
 
+# One demo.sh at a time per folder (the lock's fd is closed in the programs it starts).
+take_lock() {
+  exec 9>"$DEMO_DIR/.lock"
+  flock -w 10 9 || die "another demo.sh is working on $DEMO_DIR (waited 10 s)"
+}
+
 cmd_start() {
   ((EUID == 0)) || die "run as root (sudo deploy/demo.sh): it installs packages and runs the cluster as the postgres user"
   local t_all=$SECONDS
@@ -523,8 +530,7 @@ cmd_start() {
     die "$DEMO_DIR exists and is not a demo folder; choose another with --dir"
   fi
   touch "$MARKER"
-  exec 9>"$DEMO_DIR/.lock"
-  flock -n 9 || die "another demo.sh is working on $DEMO_DIR"
+  take_lock
 
   copy_binaries
   if ! load_env; then
@@ -548,6 +554,7 @@ cmd_stop() {
   ((EUID == 0)) || die "run as root (sudo deploy/demo.sh $CMD): the demo's processes run as $RUN_USER"
   [[ -d $DEMO_DIR ]] || { say "nothing to stop ($DEMO_DIR does not exist)"; return 0; }
   [[ -e $MARKER ]] || die "$DEMO_DIR is not a demo folder"
+  take_lock
   local i n pid
   # Agents first (each stops its PostgreSQL), then any PostgreSQL an agent left behind, then the
   # store the agents needed.
