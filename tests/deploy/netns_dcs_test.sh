@@ -15,117 +15,17 @@
 # usage: netns_dcs_test.sh HADCS HACTL [HAAGENT]      (needs root and 'ip netns'; else exit 77 = skipped)
 set -euo pipefail
 
-readonly SKIP=77
 HADCS=${1:?usage: netns_dcs_test.sh HADCS HACTL [HAAGENT]}
 HACTL=${2:?usage: netns_dcs_test.sh HADCS HACTL [HAAGENT]}
 HAAGENT=${3:-}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly REPO HADCS HACTL HAAGENT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY grpc_proxy
-
-skip() { echo "SKIP: $*"; exit "$SKIP"; }
-((EUID == 0)) || skip "needs root to create network namespaces"
-command -v ip >/dev/null || skip "'ip' (iproute2) is not installed"
-command -v curl >/dev/null || skip "curl is not installed"
-for b in "$HADCS" "$HACTL"; do [[ -x $b ]] || { echo "FAIL: $b is not an executable"; exit 1; }; done
-
-readonly TAG=$$
-readonly SW=ha-sw-$TAG
-readonly NS=("" "ha-n1-$TAG" "ha-n2-$TAG" "ha-n3-$TAG")
-readonly IPS=("" 10.77.0.1 10.77.0.2 10.77.0.3)
+# shellcheck source=tests/deploy/netns_lib.sh
+source "$REPO/tests/deploy/netns_lib.sh"
+for b in "$HADCS" "$HACTL"; do [[ -x $b ]] || fail "$b is not an executable"; done
 readonly PEERS=n1=10.77.0.1,n2=10.77.0.2,n3=10.77.0.3
-WORK=
-CREATED_NS=()
-declare -A PIDS=()
-T0=$SECONDS
 
-log() { printf '[%3ds] %s\n' $((SECONDS - T0)) "$*"; }
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local name pid i
-  for name in "${!PIDS[@]}"; do
-    pid=${PIDS[$name]}
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for name in "${!PIDS[@]}"; do
-    pid=${PIDS[$name]}
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "cleanup: $name (pid $pid) ignored SIGTERM for 5 s; SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
-  if ((rc != 0 && rc != SKIP)) && [[ -n $WORK ]]; then
-    for f in "$WORK"/n*/*.log; do
-      [[ -f $f ]] || continue
-      echo "---- last lines of $f"
-      tail -n 25 "$f"
-    done
-  fi
-  for name in "${CREATED_NS[@]}"; do
-    ip netns del "$name" 2>/dev/null || echo "cleanup: could not delete namespace $name"
-  done
-  [[ -n $WORK ]] && rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ip netns may exist and still be refused (a container without CAP_SYS_ADMIN): try one first.
-probe=ha-probe-$TAG
-if ! ip netns add "$probe" 2>/dev/null; then
-  skip "cannot create network namespaces here (ip netns add failed)"
-fi
-ip netns del "$probe"
-
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
-check() { # DESCRIPTION: counts a passed check
-  log "ok: $*"
-}
-
-in_ns() { # N COMMAND...: runs COMMAND in node N's namespace
-  local n=$1
-  shift
-  ip netns exec "${NS[$n]}" "$@"
-}
-
-add_ns() {
-  ip netns add "$1"
-  CREATED_NS+=("$1")
-  ip -n "$1" link set lo up
-}
-
-# --- the network -----------------------------------------------------------------------------
-WORK=$(mktemp -d /tmp/ha-netns-test.XXXXXX)
-chmod 0755 "$WORK"
-add_ns "$SW"
-ip -n "$SW" link add br0 type bridge
-ip -n "$SW" link set br0 up
-for n in 1 2 3; do
-  add_ns "${NS[$n]}"
-  ip -n "${NS[$n]}" link add eth0 type veth peer name "port$n" netns "$SW"
-  ip -n "$SW" link set "port$n" master br0 up
-  ip -n "${NS[$n]}" addr add "${IPS[$n]}/24" dev eth0
-  ip -n "${NS[$n]}" link set eth0 up
-done
-for n in 2 3; do
-  for ((i = 0; i < 50; i++)); do
-    in_ns 1 ping -c 1 -W 1 "${IPS[$n]}" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  in_ns 1 ping -c 1 -W 1 "${IPS[$n]}" >/dev/null || fail "namespace 1 cannot reach ${IPS[$n]} over the bridge"
-done
-check "3 namespaces on a bridge: ${IPS[1]}, ${IPS[2]}, ${IPS[3]} reach each other"
+make_network
 
 # --- the install flow's configs ------------------------------------------------------------
 for n in 1 2 3; do
@@ -142,10 +42,7 @@ check "ha-config.sh wrote the configs of the three nodes${HAAGENT:+ (haagent --v
 
 # --- hadcs in each namespace -----------------------------------------------------------------
 for n in 1 2 3; do
-  # ip netns exec runs the program in place, so $! is hadcs's own PID.
-  ip netns exec "${NS[$n]}" "$HADCS" --config-file "$WORK/n$n/etc/hadcs.yml" \
-    </dev/null >"$WORK/n$n/hadcs.log" 2>&1 &
-  PIDS[hadcs-n$n]=$!
+  start_in_ns "hadcs-n$n" "$n" "$WORK/n$n/hadcs.log" "$HADCS" --config-file "$WORK/n$n/etc/hadcs.yml"
 done
 
 hactl_via() { # N ARGS...: hactl in namespace N, talking to member N only
@@ -154,34 +51,9 @@ hactl_via() { # N ARGS...: hactl in namespace N, talking to member N only
   in_ns "$n" "$HACTL" --dcs "${IPS[$n]}:2379" --timeout 2 "$@"
 }
 
-is_leader() { # N: member N says it is the Raft leader (asked from inside its namespace)
-  in_ns "$1" curl -fsS --max-time 1 "http://${IPS[$1]}:2381/metrics" 2>/dev/null |
-    grep -q '^hadcs_is_leader 1'
-}
-
-leaders() { # the members that call themselves leader
-  local n out=()
-  for n in 1 2 3; do is_leader "$n" && out+=("$n"); done
-  echo "${out[*]}"
-}
-
-health_code() { # N: HTTP status of member N's /health
-  in_ns "$1" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://${IPS[$1]}:2381/health" 2>/dev/null || true
-}
-
-deadline_loop() { # SECONDS COMMAND...: retries COMMAND every 0.2 s until it succeeds or time is up
-  local limit=$1 end
-  shift
-  end=$((SECONDS + limit))
-  until "$@"; do
-    ((SECONDS < end)) || return 1
-    sleep 0.2
-  done
-}
-
-one_leader() { local l; l=$(leaders); [[ $l =~ ^[123]$ ]]; }
-deadline_loop 20 one_leader || fail "no single leader within 20 s (leaders: '$(leaders)')"
-LEADER=$(leaders)
+one_leader() { local l; l=$(hadcs_leaders); [[ $l =~ ^[123]$ ]]; }
+deadline_loop 20 one_leader || fail "no single leader within 20 s (leaders: '$(hadcs_leaders)')"
+LEADER=$(hadcs_leaders)
 check "member n$LEADER is the leader"
 for n in 1 2 3; do
   kill -0 "${PIDS[hadcs-n$n]}" 2>/dev/null || fail "hadcs n$n exited"
@@ -201,7 +73,7 @@ check "a write through n1 is read through n2 and n3"
 CUT=$LEADER
 SURVIVORS=()
 for n in 1 2 3; do ((n != CUT)) && SURVIVORS+=("$n"); done
-ip -n "$SW" link set "port$CUT" down
+cut_link "$CUT"
 t_cut=$(date +%s%N)
 log "cut n$CUT's link (bridge port down)"
 
@@ -213,7 +85,7 @@ t_write=$(date +%s%N)
 check "the two others took a write $(((t_write - t_cut) / 1000000)) ms after the cut"
 new_leader_elected() {
   local l
-  l=$(is_leader "${SURVIVORS[0]}" && echo "${SURVIVORS[0]}"; is_leader "${SURVIVORS[1]}" && echo "${SURVIVORS[1]}")
+  l=$(hadcs_is_leader "${SURVIVORS[0]}" && echo "${SURVIVORS[0]}"; hadcs_is_leader "${SURVIVORS[1]}" && echo "${SURVIVORS[1]}")
   [[ -n $l ]]
 }
 deadline_loop 10 new_leader_elected || fail "neither n${SURVIVORS[0]} nor n${SURVIVORS[1]} is leader after the cut"
@@ -227,13 +99,13 @@ if put_via "$CUT" /test/isolated nope; then
   fail "the cut-off member n$CUT acknowledged a write"
 fi
 check "the cut-off member n$CUT refuses writes"
-unhealthy() { [[ $(health_code "$CUT") == 503 ]]; }
-deadline_loop 10 unhealthy || fail "the cut-off member n$CUT still says /health $(health_code "$CUT") after 10 s"
-if is_leader "$CUT"; then fail "the cut-off member n$CUT still calls itself leader"; fi
+unhealthy() { [[ $(hadcs_health "$CUT") == 503 ]]; }
+deadline_loop 10 unhealthy || fail "the cut-off member n$CUT still says /health $(hadcs_health "$CUT") after 10 s"
+if hadcs_is_leader "$CUT"; then fail "the cut-off member n$CUT still calls itself leader"; fi
 check "the cut-off member n$CUT stepped down and reports /health 503"
 
 # --- heal ------------------------------------------------------------------------------------
-ip -n "$SW" link set "port$CUT" up
+heal_link "$CUT"
 log "restored n$CUT's link"
 caught_up() { [[ $(value_via "$CUT" /test/b) == during-cut ]]; }
 deadline_loop 20 caught_up || fail "n$CUT did not catch up within 20 s of the link coming back"
@@ -242,10 +114,10 @@ deadline_loop 10 put_via "$CUT" /test/d after-heal || fail "n$CUT takes no write
 for n in "${SURVIVORS[@]}"; do
   [[ $(value_via "$n" /test/d) == after-heal ]] || fail "n$n does not read the write made through n$CUT after the heal"
 done
-deadline_loop 10 one_leader || fail "not exactly one leader after the heal (leaders: '$(leaders)')"
-healthy_all() { local n; for n in 1 2 3; do [[ $(health_code "$n") == 200 ]] || return 1; done; }
+deadline_loop 10 one_leader || fail "not exactly one leader after the heal (leaders: '$(hadcs_leaders)')"
+healthy_all() { local n; for n in 1 2 3; do [[ $(hadcs_health "$n") == 200 ]] || return 1; done; }
 deadline_loop 10 healthy_all || fail "not every member reports /health 200 after the heal"
-check "after the heal: one leader (n$(leaders)), every member healthy, writes through n$CUT reach the others"
+check "after the heal: one leader (n$(hadcs_leaders)), every member healthy, writes through n$CUT reach the others"
 
 for n in 1 2 3; do
   kill -0 "${PIDS[hadcs-n$n]}" 2>/dev/null || fail "hadcs n$n died during the test"
