@@ -469,8 +469,20 @@ wait_cluster() {
   done
 }
 
+# leader_node: N of the member hactl lists as the running leader.
+leader_node() {
+  local json name
+  json=$(hactl list --format json 2>/dev/null | tr -d ' \n') || return 1
+  name=$(grep -o '"Member":"node[0-9]","Pending[^}]*"Role":"Leader"' <<<"$json" | head -n 1 |
+    sed 's/"Member":"node\([0-9]\)".*/\1/')
+  [[ -n $name ]] && echo "$name"
+}
+
 print_next_steps() {
-  local r1=$REST_PORT_1 r2=$REST_PORT_2
+  local r1=$REST_PORT_1 r2=$REST_PORT_2 l p leader_pid="<PID of the leader's haagent>" leader_text='?'
+  if l=$(leader_node) && p=$(pid_of "$DEMO_DIR/node$l/haagent.pid"); then
+    leader_pid=$p leader_text="node$l, pid $p"
+  fi
   cat <<EOF
 
 The demo cluster '$SCOPE' runs (folder $DEMO_DIR). Next steps, to copy and paste:
@@ -492,9 +504,9 @@ The demo cluster '$SCOPE' runs (folder $DEMO_DIR). Next steps, to copy and paste
   # a planned switchover to another member
   $BIN/hactl switchover
 
-  # a failover: kill the primary's agent and PostgreSQL the hard way, then watch
-  deploy/demo.sh status            # shows the PIDs
-  kill -9 <haagent PID of the leader> <postmaster PID of the leader>
+  # a failover: kill -9 the leader's agent (now $leader_text); its fence guard stops that
+  # PostgreSQL at once and a replica takes over; then watch ('deploy/demo.sh status' shows PIDs)
+  kill -9 $leader_pid
   $BIN/hactl list --watch 1
 
   # the DCS itself

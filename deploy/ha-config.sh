@@ -201,13 +201,23 @@ place() {
   local file=$1 mode=$2 tmp
   tmp=$(mktemp)
   cat >"$tmp"
+  if [[ -f $file ]] && cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+    echo "ha-config: $file is up to date"
+    return 0
+  fi
   if ((DRY_RUN)); then
-    echo "---- would write $file (mode $mode, owner root:postgres):"
-    sed -E 's/(password: ).*/\1<secret>/' "$tmp"
+    if [[ -f $file ]]; then
+      echo "---- would change $file$( ((FORCE)) || echo ' (needs --force)'):"
+      diff -u "$file" "$tmp" | sed -E 's/(password: ).*/\1<secret>/' || true
+    else
+      echo "---- would write $file (mode $mode, owner root:postgres):"
+      sed -E 's/(password: ).*/\1<secret>/' "$tmp"
+    fi
     rm -f "$tmp"
     return 0
   fi
-  if [[ -f $file ]] && ! cmp -s "$tmp" "$file"; then
+  if [[ -f $file ]]; then
     if ((!FORCE)); then
       echo "ha-config: $file exists and differs from what these options give:" >&2
       diff -u "$file" "$tmp" | sed -E 's/(password: ).*/\1<secret>/' >&2 || true
@@ -216,10 +226,6 @@ place() {
     fi
     cp -p "$file" "$file.bak"
     echo "ha-config: $file changed (the old one is $file.bak)"
-  elif [[ -f $file ]]; then
-    rm -f "$tmp"
-    echo "ha-config: $file is up to date"
-    return 0
   else
     echo "ha-config: wrote $file"
   fi
@@ -228,6 +234,6 @@ place() {
   rm -f "$tmp"
 }
 
-((DRY_RUN)) || install -d -m 0755 "$OUT"
+((DRY_RUN)) || [[ -d $OUT ]] || install -d -m 0755 "$OUT"
 hadcs_yml | place "$OUT/hadcs.yml" 0640
 haagent_yml | place "$OUT/haagent.yml" 0640

@@ -15,6 +15,7 @@
 #   --from DIR       where the built programs are: a build tree (DIR/dcs/hadcs, ...) or a folder
 #                    holding hadcs, haagent and hactl (default: build/release of this clone)
 #   --with-deps      install the Debian packages first (deploy/install-deps.sh)
+#   --root DIR       install under DIR instead of / (a staging tree; systemd is left alone)
 #   --uninstall      stop and disable the units, remove the programs and units; keeps /etc/ha and
 #                    /var/lib/ha (the data), and says how to remove them
 #   --name, --ip, --peers, --secrets, --scope, --clients, --watchdog, --force
@@ -24,11 +25,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO
-readonly PREFIX=/usr/local
-readonly UNIT_DIR=/etc/systemd/system
-readonly ETC=/etc/ha
-readonly DATA=/var/lib/ha
-readonly DOC_DIR=$PREFIX/share/doc/ha
+ROOT=
 readonly RUN_USER=postgres
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 
@@ -46,14 +43,26 @@ while (($#)); do
     --with-deps) WITH_DEPS=1 ;;
     --uninstall) UNINSTALL=1 ;;
     --from) (($# >= 2)) || usage_error "--from needs a folder"; FROM=$2; shift ;;
+    --root) (($# >= 2)) || usage_error "--root needs a folder"; ROOT=${2%/}; shift ;;
     --name | --ip | --peers | --secrets | --scope | --clients | --watchdog)
       (($# >= 2)) || usage_error "$1 needs a value"; CONFIG_ARGS+=("$1" "$2"); shift ;;
     --force) CONFIG_ARGS+=(--force) ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage_error "unknown argument '$1'" ;;
   esac
   shift
 done
+
+# --root DIR installs into a staging tree (packaging, tests): every path below is under DIR, the
+# configs still name the real paths, and systemd is left alone.
+[[ -z $ROOT || $ROOT == /* ]] || usage_error "--root must be an absolute path"
+readonly ROOT
+readonly PREFIX=$ROOT/usr/local
+readonly UNIT_DIR=$ROOT/etc/systemd/system
+readonly ETC=$ROOT/etc/ha
+readonly DATA_REAL=/var/lib/ha
+readonly DATA=$ROOT$DATA_REAL
+readonly DOC_DIR=$PREFIX/share/doc/ha
 
 if ((EUID != 0 && !DRY_RUN)); then
   die "run as root (or with sudo); --dry-run shows what would change without root"
@@ -73,7 +82,7 @@ act() {
   fi
 }
 
-have_systemd() { [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; }
+have_systemd() { [[ -z $ROOT && -d /run/systemd/system ]] && command -v systemctl >/dev/null; }
 
 # install_file SRC DEST MODE: copies when missing or different.
 install_file() {
@@ -179,7 +188,7 @@ done
 
 # --- this node's configs ---------------------------------------------------------------------
 if ((${#CONFIG_ARGS[@]} > 0)) && [[ ${CONFIG_ARGS[*]} != --dry-run ]]; then
-  "$REPO/deploy/ha-config.sh" --out "$ETC" --data-root "$DATA" "${CONFIG_ARGS[@]}"
+  "$REPO/deploy/ha-config.sh" --out "$ETC" --data-root "$DATA_REAL" "${CONFIG_ARGS[@]}"
 elif [[ ! -f $ETC/hadcs.yml || ! -f $ETC/haagent.yml ]]; then
   say "no configs in $ETC yet: run again with --name, --ip, --peers and --secrets (docs/INSTALL.md),"
   say "or write them from $DOC_DIR/examples/"
