@@ -2,7 +2,8 @@
 # each with its own address (10.77.0.1-3) on a veth to a bridge that lives in a fourth namespace,
 # so nothing is added to the host's own network. Everything created (the namespaces, and with
 # them the links and the bridge; the processes, by PID; the work folder) is removed on exit,
-# failure and Ctrl-C included. Skips (exit 77) when not root or when namespaces cannot be made.
+# failure and Ctrl-C included (HA_TEST_KEEP_WORK=1 keeps the work folder, for its logs). Skips
+# (exit 77) when not root or when namespaces cannot be made.
 # shellcheck shell=bash
 
 readonly SKIP=77
@@ -59,7 +60,11 @@ netns_cleanup() {
   for name in "${CREATED_NS[@]}"; do
     ip netns del "$name" 2>/dev/null || echo "cleanup: could not delete namespace $name"
   done
-  [[ -n $WORK ]] && rm -rf "$WORK"
+  if [[ -n $WORK && ${HA_TEST_KEEP_WORK:-0} == 1 ]]; then
+    echo "HA_TEST_KEEP_WORK=1: kept $WORK (configs, logs, data)"
+  elif [[ -n $WORK ]]; then
+    rm -rf "$WORK"
+  fi
   exit "$rc"
 }
 trap netns_cleanup EXIT
