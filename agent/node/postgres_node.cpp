@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "agent/node/node_settings.hpp"
+#include "agent/node/replay_timeline.hpp"
 #include "agent/node/sync_standby_names.hpp"
 #include "agent/postgres/admin_queries.hpp"
 #include "agent/postgres/conninfo.hpp"
@@ -156,6 +157,9 @@ bool PostgresNode::query_running(LocalPostgres& pg) {
     if (st.in_recovery) {
       pg.receive_lsn = st.receive_lsn.value_or(Lsn{});
       pg.replay_lsn = st.replay_lsn.value_or(Lsn{});
+      // Without a WAL receiver the server reports its last restartpoint's timeline, which
+      // lags a promotion it already followed (check_timeline would then keep it out of races).
+      pg.timeline = replay_timeline(control_.data_dir(), st.timeline, pg.replay_lsn);
     } else {
       pg.write_lsn = st.current_lsn.value_or(Lsn{});
     }

@@ -7,6 +7,9 @@
 #include <thread>
 
 #include "agent/node/postgres_node.hpp"
+#include "agent/rest/dcs_cluster_store.hpp"
+#include "agent/rest/peer_probe.hpp"
+#include "agent/rest/rest_server.hpp"
 #include "agent/runtime/admin_requests.hpp"
 #include "agent/runtime/agent_status.hpp"
 #include "agent/runtime/dcs_session.hpp"
@@ -29,7 +32,7 @@ std::string postgres_user() { return ::geteuid() == 0 ? "postgres" : ""; }
 int run_agent(const AgentConfig& config) {
   // The guard first: forking is only safe while this process has one thread.
   std::string error;
-  auto guard = FenceGuard::start(config.postgresql.data_dir, error);
+  auto guard = FenceGuard::start(config.postgresql.data_dir, config.dcs.endpoints, error);
   if (!guard) {
     log_error(kLog, "{}; refusing to run without fencing", error);
     return 1;
@@ -57,6 +60,14 @@ int run_agent(const AgentConfig& config) {
   PostgresNode node(config, runner, run_as);
   StatusBoard board;
   AdminRequests admin;
+  rest::DcsClusterStore store(dcs.client(), dcs.prefix());
+  rest::RestServer api(config, board, admin, store);
+  if (auto e = api.start(); !e.empty()) {
+    log_error(kLog, "REST API: {}", e);
+    guard->finish();
+    return 1;
+  }
+  log_info(kLog, "REST API on {}", config.restapi.listen.to_string());
 
   HaLoopParts parts;
   parts.config = &config;
@@ -66,6 +77,7 @@ int run_agent(const AgentConfig& config) {
   parts.admin = &admin;
   parts.guard = &*guard;
   parts.watchdog = &watchdog;
+  parts.probe = rest::probe_members;
   parts.watchdog_usable = watchdog.usable() || config.watchdog.mode != WatchdogMode::required;
   HaLoop loop(std::move(parts));
 
@@ -86,6 +98,7 @@ int run_agent(const AgentConfig& config) {
   // The waiter returns after the first SIGTERM/SIGINT; if the loop ended otherwise, send one.
   ::kill(::getpid(), SIGTERM);
   signal_waiter.join();
+  api.stop();
   return code;
 }
 

@@ -47,6 +47,7 @@ DcsSession::DcsSession(const AgentConfig& config)
 
 DcsSession::~DcsSession() {
   if (watcher_) watcher_->stop();
+  std::lock_guard lock(keeper_mu_);
   if (keeper_) keeper_->stop();
 }
 
@@ -69,14 +70,17 @@ std::optional<ClusterView> DcsSession::read(const DynamicConfig& last_config, Mi
 }
 
 DcsOutcome DcsSession::ensure_lease(std::chrono::seconds ttl, Millis timeout) {
-  if (keeper_ && !keeper_->lost() && lease_ttl_ == ttl) return DcsOutcome::success();
-  if (keeper_ && keeper_->lost()) {
-    log_warn(kLog, "lease {:x} is gone; granting a new one", keeper_->id());
+  {
+    std::lock_guard lock(keeper_mu_);
+    if (keeper_ && !keeper_->lost() && lease_ttl_ == ttl) return DcsOutcome::success();
+    if (keeper_ && keeper_->lost()) {
+      log_warn(kLog, "lease {:x} is gone; granting a new one", keeper_->id());
+    }
   }
   auto r = client_->lease_grant(ttl.count(), 0, call(timeout));
   if (!r) return DcsOutcome::failure("cannot grant a lease: " + r.error().to_string());
   if (!r->error().empty()) return DcsOutcome::failure("cannot grant a lease: " + r->error());
-  const std::int64_t old = keeper_ ? keeper_->id() : 0;
+  const std::int64_t old = lease_id();
   dcs::LeaseKeeperOptions ko;
   // Keep-alives four times per second: the lock's budget is counted from the last answered
   // one, so a short interval keeps that budget close to the full TTL.
@@ -94,17 +98,31 @@ DcsOutcome DcsSession::ensure_lease(std::chrono::seconds ttl, Millis timeout) {
                                            "answered in {} ms",
                                            r->id(), timeout.count()));
   }
-  if (keeper_) keeper_->stop();
-  keeper_ = std::move(keeper);
-  lease_ttl_ = ttl;
-  log_info(kLog, "holding lease {:x} (ttl {} s){}", keeper_->id(), ttl.count(),
+  std::unique_ptr<dcs::LeaseKeeper> previous;
+  {
+    std::lock_guard lock(keeper_mu_);
+    previous = std::move(keeper_);
+    keeper_ = std::move(keeper);
+    lease_ttl_ = ttl;
+  }
+  if (previous) previous->stop();
+  log_info(kLog, "holding lease {:x} (ttl {} s){}", lease_id(), ttl.count(),
            old != 0 ? fmt::format(", replacing {:x}", old) : std::string());
   return DcsOutcome::success();
 }
 
-std::int64_t DcsSession::lease_id() const { return keeper_ ? keeper_->id() : 0; }
+std::int64_t DcsSession::lease_id() const {
+  std::lock_guard lock(keeper_mu_);
+  return keeper_ ? keeper_->id() : 0;
+}
+
+std::chrono::seconds DcsSession::lease_ttl() const {
+  std::lock_guard lock(keeper_mu_);
+  return lease_ttl_;
+}
 
 std::optional<SteadyTime> DcsSession::lease_expiry() const {
+  std::lock_guard lock(keeper_mu_);
   if (!keeper_ || keeper_->lost()) return std::nullopt;
   const auto e = keeper_->expiry();
   if (e == dcs::LeaseKeeper::Clock::time_point{}) return std::nullopt;
@@ -112,11 +130,15 @@ std::optional<SteadyTime> DcsSession::lease_expiry() const {
 }
 
 void DcsSession::revoke_lease(Millis timeout) {
-  if (!keeper_) return;
-  keeper_->stop();
-  auto r = client_->lease_revoke(keeper_->id(), call(timeout, true));
-  if (!r) log_warn(kLog, "could not revoke lease {:x}: {}", keeper_->id(), r.error().to_string());
-  keeper_.reset();
+  std::unique_ptr<dcs::LeaseKeeper> keeper;
+  {
+    std::lock_guard lock(keeper_mu_);
+    keeper = std::move(keeper_);
+  }
+  if (!keeper) return;
+  keeper->stop();
+  auto r = client_->lease_revoke(keeper->id(), call(timeout, true));
+  if (!r) log_warn(kLog, "could not revoke lease {:x}: {}", keeper->id(), r.error().to_string());
 }
 
 void DcsSession::watch(std::function<void()> wake) {

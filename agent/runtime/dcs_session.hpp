@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,7 @@ class DcsSession {
   std::optional<ClusterView> read(const DynamicConfig& last_config, Millis timeout,
                                   std::string& error, std::vector<std::string>& problems);
 
-  // A live lease with this TTL: granted when there is none, it was lost, or its TTL differs
+  // A live lease with this TTL (call from one thread): granted when there is none, it was lost, or its TTL differs
   // from `ttl` (then the next refresh moves our keys onto the new one). Waits for the first
   // keep-alive answer, so that lease_expiry() is known once this succeeds.
   DcsOutcome ensure_lease(std::chrono::seconds ttl, Millis timeout);
@@ -55,7 +56,7 @@ class DcsSession {
   // The earliest moment the DCS may expire our lease (and the keys on it): when the last
   // answered keep-alive was sent plus the TTL. Nothing before the first answer.
   std::optional<SteadyTime> lease_expiry() const;
-  std::chrono::seconds lease_ttl() const { return lease_ttl_; }
+  std::chrono::seconds lease_ttl() const;
   // Revokes the lease (the leader and member keys go with it). At shutdown.
   void revoke_lease(Millis timeout);
 
@@ -89,6 +90,8 @@ class DcsSession {
   const std::string name_;
   const std::string prefix_;
   std::unique_ptr<dcs::Client> client_;
+  // keeper_ and lease_ttl_ are replaced on the loop's thread and read by the fence feeder.
+  mutable std::mutex keeper_mu_;
   std::unique_ptr<dcs::LeaseKeeper> keeper_;
   std::chrono::seconds lease_ttl_{0};
   std::unique_ptr<dcs::Watcher> watcher_;

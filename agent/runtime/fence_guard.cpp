@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "dcs/client/client.hpp"
 #include "dcs/client/log.hpp"
 
 namespace ha::agent {
@@ -24,8 +25,8 @@ namespace {
 
 constexpr std::string_view kLog = "fence";
 
-// One message on the pipe: 'A' arm (deadline in ns of the steady clock), 'D' disarm, 'F'
-// finish. Nine bytes, far below PIPE_BUF: each write is atomic.
+// One message on the pipe: 'A' arm (deadline in ns of the steady clock), 'D' disarm, 'L' the
+// lease id, 'F' finish. Nine bytes, far below PIPE_BUF: each write is atomic.
 struct Message {
   char kind;
   std::int64_t deadline_ns;
@@ -91,7 +92,26 @@ bool read_message(int fd, Message& m) {
   return true;
 }
 
-[[noreturn]] void guard_main(int fd, const std::string& data_dir) {
+// After fencing a dead agent's primary: its lease goes, and the lock with it.
+void revoke_lease(const std::vector<dcs::Endpoint>& endpoints, std::int64_t lease) {
+  if (lease == 0 || endpoints.empty()) return;
+  dcs::ClientOptions o;
+  o.endpoints = endpoints;
+  o.default_timeout = std::chrono::milliseconds(3000);
+  dcs::Client client(o);
+  dcs::CallOptions call;
+  call.retry_safe = true;
+  auto r = client.lease_revoke(lease, call);
+  if (r) {
+    log_info(kLog, "revoked the dead agent's lease {:x}: the lock is free for a replica", lease);
+  } else {
+    log_warn(kLog, "could not revoke lease {:x} ({}); the lock expires with its TTL", lease,
+             r.error().to_string());
+  }
+}
+
+[[noreturn]] void guard_main(int fd, const std::string& data_dir,
+                             const std::vector<dcs::Endpoint>& endpoints) {
   // The guard must not die with a terminal's ^C meant for the agent, nor take signals meant
   // for it; it ends when the agent's end of the pipe closes.
   ::signal(SIGINT, SIG_IGN);
@@ -101,6 +121,7 @@ bool read_message(int fd, Message& m) {
   prctl(PR_SET_NAME, "haagent-fence");
   bool armed = false;
   std::int64_t deadline = 0;
+  std::int64_t lease = 0;
   for (;;) {
     int timeout_ms = -1;
     if (armed) {
@@ -119,7 +140,9 @@ bool read_message(int fd, Message& m) {
     Message m{};
     if (!read_message(fd, m)) {
       if (armed) {
-        log_error(kLog, "the agent died while leading: {}", fence_postmaster(data_dir));
+        bool stopped = false;
+        log_error(kLog, "the agent died while leading: {}", fence_postmaster(data_dir, &stopped));
+        if (stopped) revoke_lease(endpoints, lease);
       }
       ::_exit(0);
     }
@@ -129,6 +152,7 @@ bool read_message(int fd, Message& m) {
         deadline = m.deadline_ns;
         break;
       case 'D': armed = false; break;
+      case 'L': lease = m.deadline_ns; break;
       case 'F': ::_exit(0);
       default: break;
     }
@@ -137,7 +161,10 @@ bool read_message(int fd, Message& m) {
 
 }  // namespace
 
-std::string fence_postmaster(const std::string& data_dir) {
+std::string fence_postmaster(const std::string& data_dir, bool* stopped) {
+  bool ignored = false;
+  bool& done = stopped != nullptr ? *stopped : ignored;
+  done = true;
   std::ifstream f(data_dir + "/postmaster.pid");
   long pid = 0;
   if (!(f >> pid) || pid <= 0) return "no postmaster.pid in " + data_dir + "; nothing to stop";
@@ -148,21 +175,29 @@ std::string fence_postmaster(const std::string& data_dir) {
     return "pid " + std::to_string(pid) + " from postmaster.pid is '" + comm +
            "', not PostgreSQL; leaving it alone";
   }
+  done = false;
   const auto children = children_of(postmaster);
   ::kill(postmaster, SIGQUIT);  // immediate shutdown: every backend quits at once
   for (int i = 0; i < 100 && is_alive(postmaster); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!is_alive(postmaster)) {
+    done = true;
     return "stopped PostgreSQL (postmaster " + std::to_string(pid) + ", immediate shutdown)";
   }
   for (pid_t c : children) ::kill(c, SIGKILL);
   ::kill(postmaster, SIGKILL);
+  for (int i = 0; i < 100 && is_alive(postmaster); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  done = !is_alive(postmaster);
   return "killed PostgreSQL (postmaster " + std::to_string(pid) +
          " and its children; it did not stop within 1 s of SIGQUIT)";
 }
 
-std::optional<FenceGuard> FenceGuard::start(const std::string& data_dir, std::string& error) {
+std::optional<FenceGuard> FenceGuard::start(const std::string& data_dir,
+                                            const std::vector<dcs::Endpoint>& endpoints,
+                                            std::string& error) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     error = std::string("cannot create the fence guard's pipe: ") + std::strerror(errno);
@@ -179,7 +214,7 @@ std::optional<FenceGuard> FenceGuard::start(const std::string& data_dir, std::st
     ::close(fds[1]);
     // Its own process group: a signal to the agent's group (a terminal's ^C) spares it.
     ::setpgid(0, 0);
-    guard_main(fds[0], data_dir);
+    guard_main(fds[0], data_dir, endpoints);
   }
   ::close(fds[0]);
   return FenceGuard(pid, fds[1]);
@@ -218,6 +253,8 @@ bool FenceGuard::arm(SteadyTime deadline) {
 }
 
 bool FenceGuard::disarm() { return send('D', 0); }
+
+bool FenceGuard::set_lease(std::int64_t lease_id) { return send('L', lease_id); }
 
 void FenceGuard::finish() {
   send('F', 0);

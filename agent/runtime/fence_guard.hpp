@@ -8,23 +8,31 @@
 //  - the deadline passes without being moved (the agent is stuck, or cannot reach the DCS and
 //    its own loop did not demote in time).
 // Either way no other node can have been promoted yet: that needs the lease to expire first.
+// When the agent died and PostgreSQL is surely stopped, the guard also revokes the agent's
+// lease: the leader key goes at once and a replica takes over without waiting out the TTL.
 // A disarmed guard (replica, paused cluster, agent shutting down cleanly) does nothing.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/clock.hpp"
+#include "dcs/client/endpoint.hpp"
 
 namespace ha::agent {
 
 class FenceGuard {
  public:
-  // Forks the guard for the PostgreSQL in `data_dir`. Call before starting any thread. Fails
-  // (nothing) only when fork or pipe fail; `error` says why.
-  static std::optional<FenceGuard> start(const std::string& data_dir, std::string& error);
+  // Forks the guard for the PostgreSQL in `data_dir`; `endpoints` are the DCS's, for revoking
+  // the lease. Call before starting any thread. Fails (nothing) only when fork or pipe fail;
+  // `error` says why.
+  static std::optional<FenceGuard> start(const std::string& data_dir,
+                                         const std::vector<dcs::Endpoint>& endpoints,
+                                         std::string& error);
 
   FenceGuard(FenceGuard&& other) noexcept;
   FenceGuard& operator=(FenceGuard&&) = delete;
@@ -34,6 +42,8 @@ class FenceGuard {
   // Fence when `deadline` passes (steady clock, shared by both processes) or the agent dies.
   bool arm(SteadyTime deadline);
   bool disarm();
+  // The lease that holds the lock: revoked by the guard after it fenced a dead agent's primary.
+  bool set_lease(std::int64_t lease_id);
   // Disarms and lets the guard exit (the agent is shutting down cleanly).
   void finish();
   pid_t pid() const { return pid_; }
@@ -50,7 +60,7 @@ class FenceGuard {
 };
 
 // The guard's side, exposed for tests: stop the postmaster named in `data_dir`/postmaster.pid.
-// Returns what it did, for the log.
-std::string fence_postmaster(const std::string& data_dir);
+// Returns what it did, for the log; `stopped` says whether no PostgreSQL runs there now.
+std::string fence_postmaster(const std::string& data_dir, bool* stopped = nullptr);
 
 }  // namespace ha::agent

@@ -428,6 +428,7 @@ void HaLoop::set_fence(bool armed) {
   }
   if (p_.guard == nullptr) return;
   if (armed) {
+    p_.guard->set_lease(p_.dcs->lease_id());
     log_info(kLog, "fence guard armed: PostgreSQL is stopped if I die or my lock runs out");
     if (const auto expiry = p_.dcs->lease_expiry()) {
       p_.guard->arm(*expiry - Millis(safety_margin_ms_.load()));
@@ -440,8 +441,13 @@ void HaLoop::set_fence(bool armed) {
 
 void HaLoop::feed_fence() {
   SteadyTime sent{};
+  std::int64_t lease_sent = 0;
   while (!stopping_) {
     if (fence_armed_ && p_.guard != nullptr) {
+      if (const auto lease = p_.dcs->lease_id(); lease != lease_sent) {
+        p_.guard->set_lease(lease);
+        lease_sent = lease;
+      }
       if (const auto expiry = p_.dcs->lease_expiry()) {
         const auto deadline = *expiry - Millis(safety_margin_ms_.load());
         std::lock_guard fence(fence_mu_);

@@ -66,7 +66,7 @@ class FakePostmaster {
 TEST_CASE("fence guard: a deadline that passes stops PostgreSQL") {
   FakePostmaster pg;
   std::string error;
-  auto guard = FenceGuard::start(pg.dir(), error);
+  auto guard = FenceGuard::start(pg.dir(), {}, error);
   REQUIRE(guard);
   REQUIRE(guard->arm(SteadyClock::now() + Millis(300)));
   CHECK_FALSE(pg.stopped_within(Millis(150)));
@@ -77,7 +77,7 @@ TEST_CASE("fence guard: a deadline that passes stops PostgreSQL") {
 TEST_CASE("fence guard: a deadline moved forward in time does not fire") {
   FakePostmaster pg;
   std::string error;
-  auto guard = FenceGuard::start(pg.dir(), error);
+  auto guard = FenceGuard::start(pg.dir(), {}, error);
   REQUIRE(guard);
   for (int i = 0; i < 8; ++i) {
     REQUIRE(guard->arm(SteadyClock::now() + Millis(300)));
@@ -93,7 +93,7 @@ TEST_CASE("fence guard: a deadline moved forward in time does not fire") {
 TEST_CASE("fence guard: the agent dying while armed stops PostgreSQL at once") {
   FakePostmaster pg;
   std::string error;
-  auto guard = FenceGuard::start(pg.dir(), error);
+  auto guard = FenceGuard::start(pg.dir(), {}, error);
   REQUIRE(guard);
   const pid_t guard_pid = guard->pid();
   REQUIRE(guard->arm(SteadyClock::now() + std::chrono::seconds(30)));
@@ -106,7 +106,7 @@ TEST_CASE("fence guard: the agent dying while armed stops PostgreSQL at once") {
 TEST_CASE("fence guard: the agent going away while disarmed leaves PostgreSQL running") {
   FakePostmaster pg;
   std::string error;
-  auto guard = FenceGuard::start(pg.dir(), error);
+  auto guard = FenceGuard::start(pg.dir(), {}, error);
   REQUIRE(guard);
   const pid_t guard_pid = guard->pid();
   REQUIRE(guard->arm(SteadyClock::now() + std::chrono::seconds(30)));
