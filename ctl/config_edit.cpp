@@ -101,8 +101,11 @@ std::string parse_config_document(const std::string& text, const std::string& so
 
 std::string render_config_diff(const nlohmann::json& before, const nlohmann::json& after,
                                bool colour) {
-  const auto a = lines_of(before.is_null() ? std::string() : to_yaml(before));
-  const auto b = lines_of(after.is_null() ? std::string() : to_yaml(after));
+  const auto yaml = [](const nlohmann::json& j) {
+    return j.is_null() || (j.is_object() && j.empty()) ? std::string() : to_yaml(j);
+  };
+  const auto a = lines_of(yaml(before));
+  const auto b = lines_of(yaml(after));
   if (a == b) return {};
   // Longest common subsequence table, from the ends.
   const std::size_t n = a.size(), m = b.size();
@@ -123,12 +126,12 @@ std::string render_config_diff(const nlohmann::json& before, const nlohmann::jso
     if (i < n && j < m && a[i] == b[j]) {
       ops.push_back({' ', a[i], i + 1, j + 1});
       ++i, ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push_back({'+', b[j], i + 1, j + 1});
-      ++j;
-    } else {
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       ops.push_back({'-', a[i], i + 1, j + 1});
       ++i;
+    } else {
+      ops.push_back({'+', b[j], i + 1, j + 1});
+      ++j;
     }
   }
   constexpr std::size_t kContext = 3;

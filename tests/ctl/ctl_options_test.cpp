@@ -137,7 +137,10 @@ TEST_CASE("every cluster command parses with its arguments") {
   REQUIRE(cl.run);
   CHECK(cl.options.role == "replica");
 
-  for (const char* command : {"show-config", "remove", "version"}) {
+  cl = parse_with_cluster({"remove", "demo"});
+  REQUIRE(cl.run);
+  CHECK(cl.options.cluster_name == "demo");
+  for (const char* command : {"show-config", "version"}) {
     cl = parse_with_cluster({command});
     REQUIRE(cl.run);
     CHECK(cl.options.command == command);

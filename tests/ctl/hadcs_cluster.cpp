@@ -55,6 +55,13 @@ RunResult HadcsCluster::hactl(const std::vector<std::string>& args) const {
   return run(argv, dir_);
 }
 
+RunResult HadcsCluster::hactl_with_input(const std::vector<std::string>& args,
+                                        const std::string& input) const {
+  std::vector<std::string> argv = {HACTL_BIN, "--dcs", endpoints_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, dir_, std::chrono::seconds(60), input);
+}
+
 std::string HadcsCluster::logs() const {
   std::string out;
   for (std::size_t i = 1; i <= pids_.size(); ++i) {

@@ -26,6 +26,8 @@ class HadcsCluster {
   bool wait_for_leader(int seconds) const;
   // hactl --dcs <endpoints> ARGS...
   RunResult hactl(const std::vector<std::string>& args) const;
+  // The same with `input` on its stdin (answers to its questions).
+  RunResult hactl_with_input(const std::vector<std::string>& args, const std::string& input) const;
   // The first log lines of every member, for failure messages.
   std::string logs() const;
 

@@ -18,7 +18,10 @@ namespace ha::test {
 namespace {
 
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::string& out_path,
-                             const std::string& err_path) {
+                             const std::string& err_path, const std::string& in_path = "/dev/null") {
+  const int in = ::open(in_path.c_str(), O_RDONLY);
+  if (in < 0) ::_exit(126);
+  ::dup2(in, 0);
   const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   const int err = err_path == out_path ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (out < 0 || err < 0) ::_exit(126);
@@ -54,13 +57,14 @@ void kill_and_reap(pid_t pid) {
 }
 
 RunResult run(const std::vector<std::string>& argv, const std::string& scratch_dir,
-              std::chrono::milliseconds limit) {
+              std::chrono::milliseconds limit, const std::string& input) {
   static std::atomic<int> counter{0};
   const std::string base = scratch_dir + "/run" + std::to_string(counter++);
-  const std::string out_path = base + ".out", err_path = base + ".err";
+  const std::string out_path = base + ".out", err_path = base + ".err", in_path = base + ".in";
+  std::ofstream(in_path) << input;
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
-  if (pid == 0) exec_child(argv, out_path, err_path);
+  if (pid == 0) exec_child(argv, out_path, err_path, in_path);
   RunResult r;
   int status = 0;
   for (;;) {
@@ -80,6 +84,7 @@ RunResult run(const std::vector<std::string>& argv, const std::string& scratch_d
   r.err = slurp(err_path);
   ::unlink(out_path.c_str());
   ::unlink(err_path.c_str());
+  ::unlink(in_path.c_str());
   return r;
 }
 

@@ -24,8 +24,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path);
 void kill_and_reap(pid_t pid);
 
 // Runs `argv` to completion (killing it after `limit`); `scratch_dir` holds the output files.
+// Its stdin reads `input` (empty: at its end at once, never the test's own stdin).
 RunResult run(const std::vector<std::string>& argv, const std::string& scratch_dir,
-              std::chrono::milliseconds limit = std::chrono::seconds(30));
+              std::chrono::milliseconds limit = std::chrono::seconds(30),
+              const std::string& input = {});
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_loopback_port();
