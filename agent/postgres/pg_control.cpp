@@ -271,6 +271,43 @@ PgStatus PgControl::write_config(const ServerSettings& settings,
   return set_data_file_present(options_.data_dir, "standby.signal", settings.standby.has_value());
 }
 
+// After a crash: waits for the dead postmaster's children to let go of its shared memory and
+// removes lock files naming a pid that is no server. Used before start and before pg_rewind
+// (whose single-user crash recovery refuses such files just as the server does).
+PgStatus PgControl::clear_stale_lock_files(const PostmasterStatus& before, Millis wait) {
+  if (before.state != PostmasterState::kCrashed || !before.pid_file) return {};
+  // Children of a killed postmaster leave within moments; starting before that fails.
+  const auto deadline = Clock::now() + std::min(wait, kOrphanWait);
+  while (shared_memory_in_use(*before.pid_file) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(20));
+  }
+  // PostgreSQL replaces lock files whose pid is gone, but not those whose pid still exists:
+  // a dead postmaster not yet reaped by its parent (a zombie; pg_ctl leaves it to init) or
+  // a pid reused by another program. Neither is a server, so the files are stale. Left alone
+  // while the old children still hold the shared memory: PostgreSQL then refuses, rightly.
+  // The same goes for the lock file of its (first) socket directory.
+  const auto& dead = *before.pid_file;
+  if (!shared_memory_in_use(dead) && ::kill(dead.pid, 0) == 0) {
+    std::vector<std::string> stale = {options_.data_dir + "/postmaster.pid"};
+    if (!dead.socket_dir.empty() && dead.port > 0) {
+      const std::string socket_lock =
+          fmt::format("{}/.s.PGSQL.{}.lock", dead.socket_dir, dead.port);
+      std::ifstream in(socket_lock);
+      std::string first_line;
+      if (std::getline(in, first_line) && first_line == std::to_string(dead.pid)) {
+        stale.push_back(socket_lock);
+      }
+    }
+    for (const auto& path : stale) {
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return pg_error(PgErrorKind::kIo, fmt::format("cannot remove the stale lock file {}: {}",
+                                                      path, std::strerror(errno)));
+      }
+    }
+  }
+  return {};
+}
+
 PgStatus PgControl::start(const StartOptions& o) {
   if (auto s = check_programs({"pg_ctl", "postgres"}); !s) return s;
   if (data_dir_state() != DataDirState::kInitialized) {
@@ -295,37 +332,7 @@ PgStatus PgControl::start(const StartOptions& o) {
                                 options_.data_dir, *data_major, options_.bin_dir, *major));
   }
 
-  if (before.state == PostmasterState::kCrashed && before.pid_file) {
-    // Children of a killed postmaster leave within moments; starting before that fails.
-    const auto deadline = Clock::now() + std::min(o.timeout, kOrphanWait);
-    while (shared_memory_in_use(*before.pid_file) && Clock::now() < deadline) {
-      std::this_thread::sleep_for(Millis(20));
-    }
-    // PostgreSQL replaces lock files whose pid is gone, but not those whose pid still exists:
-    // a dead postmaster not yet reaped by its parent (a zombie; pg_ctl leaves it to init) or
-    // a pid reused by another program. Neither is a server, so the files are stale. Left alone
-    // while the old children still hold the shared memory: PostgreSQL then refuses, rightly.
-    // The same goes for the lock file of its (first) socket directory.
-    const auto& dead = *before.pid_file;
-    if (!shared_memory_in_use(dead) && ::kill(dead.pid, 0) == 0) {
-      std::vector<std::string> stale = {options_.data_dir + "/postmaster.pid"};
-      if (!dead.socket_dir.empty() && dead.port > 0) {
-        const std::string socket_lock =
-            fmt::format("{}/.s.PGSQL.{}.lock", dead.socket_dir, dead.port);
-        std::ifstream in(socket_lock);
-        std::string first_line;
-        if (std::getline(in, first_line) && first_line == std::to_string(dead.pid)) {
-          stale.push_back(socket_lock);
-        }
-      }
-      for (const auto& path : stale) {
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-          return pg_error(PgErrorKind::kIo, fmt::format("cannot remove the stale lock file {}: {}",
-                                                        path, std::strerror(errno)));
-        }
-      }
-    }
-  }
+  if (auto s = clear_stale_lock_files(before, o.timeout); !s) return s;
 
   const std::string log = log_file();
   const auto log_offset = file_size_or_zero(log);
@@ -485,6 +492,7 @@ PgResult<RewindOutcome> PgControl::rewind(const RewindOptions& o) {
         PgErrorKind::kState,
         fmt::format("cannot rewind {}: it holds no database cluster", options_.data_dir));
   }
+  if (auto s = clear_stale_lock_files(status(), o.timeout); !s) return s.error();
   // (pg_rewind has no --no-password; with stdin on /dev/null it cannot prompt anyway.)
   std::vector<std::string> args = {"-D", options_.data_dir, "--source-server=" + o.source_conninfo};
   args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());

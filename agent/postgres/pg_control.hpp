@@ -157,6 +157,7 @@ class PgControl {
                         const std::string& extra = {}) const;
   std::string log_file() const;
   PgStatus require_not_running(const char* action) const;
+  PgStatus clear_stale_lock_files(const PostmasterStatus& before, Millis wait);
 
   PgControlOptions options_;
   CommandRunner& runner_;

@@ -266,8 +266,12 @@ TEST_CASE("node e2e: bootstrap, clone, sync standbys, failover, rewind, graceful
   REQUIRE_OK(n1.node->restart());
   REQUIRE(n1.observe().is_running_primary());
   REQUIRE(n1.sql("INSERT INTO items VALUES (100, 'node1, diverged')").ok());
+  // ... and then crashes: pg_rewind recovers the unclean data directory itself.
+  REQUIRE_OK(n1.node->control().kill_postmaster(Millis(10'000)));
+  CHECK(n1.observe().state == PgState::crashed);
 
-  // pg_rewind from node2: node1 streams from it on timeline 2 and lost its diverged row.
+  // pg_rewind from node2 (of the crashed node1): node1 streams from it on timeline 2 and lost its
+  // diverged row.
   REQUIRE_OK(n2.node->sync_replication_slots({"node1", "node2"}));
   REQUIRE_OK(n1.node->rewind("node2", n2.conn_url()));
   REQUIRE(wait_until([&] { return streams_from(n1, "node2"); }, Millis(30'000)));
