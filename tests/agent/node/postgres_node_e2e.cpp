@@ -301,6 +301,19 @@ TEST_CASE("node e2e: bootstrap, clone, sync standbys, failover, rewind, graceful
   auto write = n2.sql("INSERT INTO items VALUES (4, 'node2, demoted')");
   REQUIRE_FALSE(write.ok());
   CHECK(write.error().sqlstate == "25006");  // read_only_sql_transaction
+
+  // node1 (which streamed everything node2 wrote, its shutdown checkpoint included) is
+  // promoted; the running node2 is re-pointed at it by follow(): a reload, no restart.
+  REQUIRE_OK(n1.node->promote());
+  REQUIRE(n1.observe().is_running_primary());
+  CHECK(n1.observe().timeline == 3);
+  REQUIRE_OK(n1.node->sync_replication_slots({"node1", "node2"}));
+  const auto start_before = n2.node->facts().postmaster_start_time;
+  REQUIRE_OK(n2.node->follow("node1", n1.conn_url()));
+  REQUIRE(wait_until([&] { return streams_from(n2, "node1"); }, Millis(30'000)));
+  CHECK(n2.observe().timeline == 3);
+  CHECK(n2.node->facts().postmaster_start_time == start_before);
+  REQUIRE(wait_until([&] { return lists_streaming(n1, "node2"); }, Millis(30'000)));
 }
 
 TEST_CASE("node e2e: a killed postmaster shows as crashed and restart brings it back", "[e2e]") {
