@@ -469,6 +469,24 @@ wait_cluster() {
   done
 }
 
+# check_rest: the agents' health checks agree with hactl list (what HAProxy will see).
+check_rest() {
+  local i l code want line=()
+  l=$(leader_node) || return 0
+  for i in "${NODES[@]}"; do
+    if ((i == l)); then want=primary; else want=replica; fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -X OPTIONS \
+      "http://127.0.0.1:$(var "REST_PORT_$i")/$want" 2>/dev/null) || true
+    line+=("node$i /$want $code")
+    if [[ $code != 200 ]]; then
+      say "note: node$i's REST API answers OPTIONS /$want with '${code:-nothing}' (expected 200)"
+    fi
+  done
+  local joined
+  joined=$(printf '%s, ' "${line[@]}")
+  say "REST health checks: ${joined%, }"
+}
+
 # leader_node: N of the member hactl lists as the running leader.
 leader_node() {
   local json name
@@ -556,6 +574,7 @@ cmd_start() {
   wait_dcs
   start_agents
   wait_cluster
+  check_rest
   echo
   hactl list
   say "started in $((SECONDS - t_run)) s after the build ($((SECONDS - t_all)) s in all)"
