@@ -570,6 +570,7 @@ cmd_start() {
   fi
   write_configs
   local t_run=$SECONDS
+  trap 'echo; say "interrupted; what was started keeps running: deploy/demo.sh status shows it, deploy/demo.sh stop stops it"; exit 130' INT
   start_hadcs
   wait_dcs
   start_agents
@@ -639,9 +640,14 @@ cmd_clean() {
   fi
 }
 
-case $CMD in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  clean) cmd_clean ;;
-esac
+main() {
+  case $CMD in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    clean) cmd_clean ;;
+  esac
+}
+# On one line: bash has read all of it before running it, so a 'git pull' that changes this file
+# during a long build cannot make the running script read a mix of old and new text.
+main; exit $?
