@@ -44,6 +44,7 @@ struct Member {
   MemberTags tags;
   std::string version;  // the agent's version
   bool pending_restart = false;
+  bool pause = false;  // the member saw the cluster in maintenance mode (published only then)
   std::int64_t mod_revision = 0;
 
   bool is_running() const { return state == "running"; }

@@ -65,6 +65,7 @@ std::string encode_member(const Member& m) {
   if (m.lag) v["lag"] = *m.lag;
   if (!m.replication_state.empty()) v["replication_state"] = m.replication_state;
   if (m.pending_restart) v["pending_restart"] = true;
+  if (m.pause) v["pause"] = true;
   return v.dump();
 }
 
@@ -94,6 +95,9 @@ std::optional<Member> decode_member(const std::string& name, std::string_view te
     m.lag = it->get<std::uint64_t>();
   }
   if (const auto it = v->find("tags"); it != v->end()) m.tags = tags_from_json(*it);
+  if (const auto it = v->find("pause"); it != v->end() && it->is_boolean()) {
+    m.pause = it->get<bool>();
+  }
   if (const auto it = v->find("pending_restart"); it != v->end() && it->is_boolean()) {
     m.pending_restart = it->get<bool>();
   }

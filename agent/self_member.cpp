@@ -15,6 +15,7 @@ Member self_member(const Observation& obs) {
   m.xlog_location = pg.wal_position();
   m.tags = obs.self.tags;
   m.pending_restart = pg.pending_restart;
+  m.pause = obs.config().pause;
   if (pg.role == PgRole::replica) {
     m.receive_lsn = pg.receive_lsn;
     m.replay_lsn = pg.replay_lsn;

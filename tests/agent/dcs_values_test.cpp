@@ -27,7 +27,9 @@ TEST_CASE("member value: Patroni's field names, and a round trip") {
   m.tags.other["dc"] = "east";
   m.version = "0.1.0";
   m.pending_restart = true;
+  m.pause = true;
   const json j = json::parse(encode_member(m));
+  CHECK(j["pause"] == true);
   CHECK(j["conn_url"] == m.conn_url);
   CHECK(j["api_url"] == m.api_url);
   CHECK(j["role"] == "replica");
@@ -44,6 +46,9 @@ TEST_CASE("member value: Patroni's field names, and a round trip") {
   CHECK(back->lag == 44u);
   CHECK(back->tags == m.tags);
   CHECK(back->pending_restart);
+  CHECK(back->pause);
+  m.pause = false;
+  CHECK_FALSE(json::parse(encode_member(m)).contains("pause"));
 }
 
 TEST_CASE("member value: what Patroni 3.0 writes is read (master, no receive/replay)") {
