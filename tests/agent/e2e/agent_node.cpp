@@ -57,7 +57,13 @@ AgentNode::AgentNode(AgentConfigSpec spec, std::string dir, std::string haagent_
 }
 
 AgentNode::~AgentNode() {
-  if (agent_) agent_->kill_and_reap();
+  kill_agent();
+  // The agent's helpers (its fence guard) are ours to end too.
+  for (int h : helpers_) {
+    std::ifstream comm("/proc/" + std::to_string(h) + "/comm");
+    std::string name;
+    if (std::getline(comm, name) && name.rfind("haagent", 0) == 0) ::kill(h, SIGKILL);
+  }
   kill_postgres();
 }
 
@@ -89,7 +95,9 @@ bool AgentNode::agent_running() { return agent_ && agent_->alive(); }
 int AgentNode::agent_pid() const { return agent_ ? agent_->pid() : 0; }
 
 void AgentNode::kill_agent() {
-  if (agent_) agent_->kill_and_reap();
+  if (!agent_running()) return;
+  for (int h : children_of(agent_pid())) helpers_.push_back(h);
+  agent_->kill_and_reap();
 }
 
 void AgentNode::stop_agent(Ms timeout) {
@@ -130,10 +138,15 @@ int AgentNode::kill_postgres() {
   return pid;
 }
 
-int AgentNode::crash_node() {
+int AgentNode::crash_node(Crash how) {
   const int pid = postmaster_pid();
   const auto children = pid > 0 ? children_of(pid) : std::vector<int>{};
+  const auto helpers = agent_running() ? children_of(agent_pid()) : std::vector<int>{};
+  helpers_.insert(helpers_.end(), helpers.begin(), helpers.end());
   if (agent_) agent_->signal(SIGKILL);
+  if (how == Crash::whole_node) {
+    for (int h : helpers) ::kill(h, SIGKILL);
+  }
   if (pid > 0) kill_postgres_tree(pid, children);
   kill_agent();
   return pid;

@@ -41,7 +41,8 @@ class AgentNode {
   void start_agent();
   bool agent_running();
   int agent_pid() const;
-  // kill -9 and reap.
+  // kill -9 and reap (its helper processes, e.g. the fence guard, live on until the node is
+  // destroyed).
   void kill_agent();
   // SIGTERM, wait up to `timeout`, then SIGKILL.
   void stop_agent(Ms timeout = Ms(15000));
@@ -51,9 +52,12 @@ class AgentNode {
   // kill -9 the postmaster and every process it started; waits until they are gone. Returns
   // the postmaster's pid (0 when none was running).
   int kill_postgres();
-  // A node crash: kill -9 the agent and PostgreSQL together (the postmaster's pid is read
-  // first, so the agent's own fencing cannot race it away). Returns the postmaster's pid.
-  int crash_node();
+  // kill -9 of the agent and PostgreSQL together (the postmaster's pid is read first, so the
+  // agent's own fencing cannot race it away). `agent_and_postgres` leaves the agent's helper
+  // processes (its fence guard) alone, as `kill -9` of the two programs would; `whole_node` also
+  // kills them, as a machine that dies would. Returns the postmaster's pid.
+  enum class Crash { agent_and_postgres, whole_node };
+  int crash_node(Crash how = Crash::agent_and_postgres);
 
   HttpResult api_get(const std::string& path, Ms timeout = Ms(2000)) const;
   HttpResult api_post(const std::string& path, const std::string& json_body,
@@ -66,6 +70,7 @@ class AgentNode {
   std::string config_path_;
   std::string log_path_;
   std::unique_ptr<ha::itest::Child> agent_;
+  std::vector<int> helpers_;  // the agent's children left running when it was killed
 };
 
 // Whether `pid` is a live process (a zombie is not).

@@ -25,11 +25,8 @@ TEST_CASE("e2e bootstrap then REST checks then switchovers then a node crash", "
                      << bootstrap_ms << " ms (including starting hadcs)");
 
   // A row written on the primary is read on both replicas.
-  std::string err;
-  REQUIRE(pg_exec(c.node(p).pg_port(),
-                  "CREATE TABLE e2e_rows(id int PRIMARY KEY, v text); "
-                  "INSERT INTO e2e_rows VALUES (1, 'from the primary')",
-                  &err));
+  require_exec(c, p, "CREATE TABLE e2e_rows(id int PRIMARY KEY, v text)");
+  require_exec(c, p, "INSERT INTO e2e_rows VALUES (1, 'from the primary')");
   for (int r : c.others(p)) {
     INFO(c.node(r).name() << " sees: " << rows_on(c.node(r).pg_port(), "SELECT v FROM e2e_rows"));
     CHECK(c.wait_value(r, "SELECT v FROM e2e_rows WHERE id = 1", "from the primary", Ms(10000)));
@@ -50,7 +47,7 @@ TEST_CASE("e2e bootstrap then REST checks then switchovers then a node crash", "
     CHECK(c.node(i).api_get("/health").status == 200);
   }
 
-  REQUIRE(pg_exec(c.node(p).pg_port(), "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)", &err));
+  require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
   SqlWriter writer(c.pg_ports(), "e2e_writes", Ms(20));
   REQUIRE(writer.wait_more_acks(20, Ms(10000)));
 
@@ -84,8 +81,7 @@ TEST_CASE("e2e bootstrap then REST checks then switchovers then a node crash", "
   CHECK_FALSE(c.dcs_get("failover").has_value());
 
   // Node crash, asynchronous replication: kill -9 the primary's agent and PostgreSQL.
-  REQUIRE(
-      pg_exec(c.node(p3).pg_port(), "INSERT INTO e2e_rows VALUES (3, 'before the crash')", &err));
+  require_exec(c, p3, "INSERT INTO e2e_rows VALUES (3, 'before the crash')");
   for (int r : c.others(p3)) {
     CHECK(c.wait_value(r, "SELECT v FROM e2e_rows WHERE id = 3", "before the crash", Ms(10000)));
   }
@@ -96,8 +92,7 @@ TEST_CASE("e2e bootstrap then REST checks then switchovers then a node crash", "
   REQUIRE(promoted.has_value());
   WARN("node crash: " << c.node(p4).name() << " writable " << ms_between(crash, *promoted)
                       << " ms after the kill");
-  REQUIRE(
-      pg_exec(c.node(p4).pg_port(), "INSERT INTO e2e_rows VALUES (4, 'after the crash')", &err));
+  require_exec(c, p4, "INSERT INTO e2e_rows VALUES (4, 'after the crash')");
 
   // The old node comes back as a replica of the new primary and has the new row.
   c.node(p3).start_agent();

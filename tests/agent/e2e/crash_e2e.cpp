@@ -14,8 +14,7 @@ TEST_CASE("e2e PostgreSQL crash restarts in place and agent crash fences the old
   HaCluster c;
   const int p = c.wait_primary(Ms(60000));
   c.wait_streaming(p, c.others(p), Ms(60000));
-  std::string err;
-  REQUIRE(pg_exec(c.node(p).pg_port(), "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)", &err));
+  require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
 
   // PostgreSQL crash only: kill -9 the postmaster and its children, the agent lives on.
   const auto crash = Clock::now();
@@ -69,7 +68,7 @@ TEST_CASE("e2e PostgreSQL crash restarts in place and agent crash fences the old
   // The agent restarted rejoins as a replica of the new primary.
   c.node(p).start_agent();
   c.wait_streaming(q, c.others(q), Ms(90000));
-  REQUIRE(pg_exec(c.node(q).pg_port(), "INSERT INTO e2e_writes VALUES (-1)", &err));
+  require_exec(c, q, "INSERT INTO e2e_writes VALUES (-1)");
   CHECK(c.wait_value(p, "SELECT count(*) FROM e2e_writes WHERE id = -1", "1", Ms(10000)));
   CHECK(c.leader() == q);
   require_no_split_brain(c);

@@ -16,8 +16,7 @@ TEST_CASE("e2e DCS leader loss keeps the primary and quorum loss demotes it with
   HaCluster c;
   const int p = c.wait_primary(Ms(60000));
   c.wait_streaming(p, c.others(p), Ms(60000));
-  std::string err;
-  REQUIRE(pg_exec(c.node(p).pg_port(), "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)", &err));
+  require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
   SqlWriter writer(c.pg_ports(), "e2e_writes", Ms(20));
   REQUIRE(writer.wait_more_acks(20, Ms(10000)));
 

@@ -21,6 +21,14 @@ inline void require_no_split_brain(HaCluster& c) {
   REQUIRE(c.monitor().violations().empty());
 }
 
+// Runs one statement on node i; REQUIREs success with the server's error.
+inline void require_exec(HaCluster& c, int i, const std::string& sql) {
+  std::string error;
+  const bool ok = pg_exec(c.node(i).pg_port(), sql, &error);
+  INFO("on " << c.node(i).name() << ": " << sql << ": " << error);
+  REQUIRE(ok);
+}
+
 // Every id `writer` saw acknowledged is in `table` on node i. Returns how many were checked.
 inline std::size_t require_acked_present(HaCluster& c, int i, const SqlWriter& writer,
                                          const std::string& table) {

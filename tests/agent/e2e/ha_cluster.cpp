@@ -135,7 +135,10 @@ int HaCluster::wait_primary(Ms timeout, int not_this) {
         ++count;
       }
     }
-    if (count == 1 && writable != not_this && leader() == writable) return writable;
+    if (count == 1 && writable != not_this && leader() == writable) {
+      monitor_->wait_round();  // so that the monitor has seen it too
+      return writable;
+    }
     std::this_thread::sleep_for(Ms(50));
   }
   throw E2eError("no single primary holding the leader key within " +

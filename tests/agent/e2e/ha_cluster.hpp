@@ -49,7 +49,8 @@ class HaCluster {
   int leader();
 
   // Waits until exactly one node is writable, it is not `not_this`, and the leader key names
-  // it; returns its index. Throws with the state and the logs on timeout.
+  // it, and the monitor had a round since; returns its index. Throws with the state and the
+  // logs on timeout.
   int wait_primary(Ms timeout, int not_this = -1);
   // Waits until each of `replicas` is in recovery and streaming from `primary`.
   void wait_streaming(int primary, const std::vector<int>& replicas, Ms timeout);

@@ -1,7 +1,8 @@
 // Synchronous mode (bootstrap.dcs synchronous_mode: true): the leader names a synchronous
-// standby; a node crash of the primary (agent and PostgreSQL kill -9) while a writer inserts
-// sequential ids promotes that standby and loses no acknowledged id; the old primary comes back,
-// rejoins on the new timeline (pg_rewind) and streams from the new primary.
+// standby; a whole-node crash of the primary (agent, its fence guard and PostgreSQL kill -9:
+// the lock goes by lease expiry) while a writer inserts sequential ids promotes that standby and
+// loses no acknowledged id; the old primary comes back, rejoins on the new timeline and streams
+// from the new primary.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -48,13 +49,12 @@ TEST_CASE("e2e synchronous mode node crash loses no acknowledged write and the o
       p, "SELECT sync_state FROM pg_stat_replication WHERE application_name = '" + standby + "'",
       "sync", Ms(10000)));
 
-  std::string err;
-  REQUIRE(pg_exec(c.node(p).pg_port(), "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)", &err));
+  require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
   SqlWriter writer(c.pg_ports(), "e2e_writes", Ms(20));
   REQUIRE(writer.wait_more_acks(50, Ms(15000)));
 
   const auto crash = Clock::now();
-  REQUIRE(c.node(p).crash_node() > 0);
+  REQUIRE(c.node(p).crash_node(AgentNode::Crash::whole_node) > 0);
   const int q = c.wait_primary(Ms(30000), p);
   // Only the synchronous standby may be promoted.
   CHECK(q == s);
