@@ -254,7 +254,9 @@ PgStatus PgControl::write_config(const ServerSettings& settings,
                                 "(standby.signal and recovery settings in postgresql.conf)",
                                 options_.data_dir, *version));
   }
-  auto conf = render_ha_conf(settings);
+  ServerSettings versioned = settings;
+  if (versioned.major_version == 0) versioned.major_version = *version;
+  auto conf = render_ha_conf(versioned);
   if (!conf) return conf.error();
   std::optional<std::string> hba;
   if (!hba_lines.empty()) {

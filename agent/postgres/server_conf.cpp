@@ -7,11 +7,14 @@
 
 namespace ha::agent::pg {
 
-std::map<std::string, std::string> default_ha_parameters() {
-  return {
+std::map<std::string, std::string> default_ha_parameters(int major) {
+  std::map<std::string, std::string> p = {
       {"wal_level", "replica"},        {"hot_standby", "on"},      {"max_wal_senders", "10"},
       {"max_replication_slots", "10"}, {"wal_keep_size", "128MB"}, {"wal_log_hints", "on"},
+      {"wal_retrieve_retry_interval", "1s"},
   };
+  if (major == 0 || major >= 14) p["recovery_init_sync_method"] = "syncfs";
+  return p;
 }
 
 std::string quote_guc_value(const std::string& value) {
@@ -44,7 +47,7 @@ std::string ha_conf_include_line() {
 }
 
 PgResult<std::string> render_ha_conf(const ServerSettings& settings) {
-  std::map<std::string, std::string> params = default_ha_parameters();
+  std::map<std::string, std::string> params = default_ha_parameters(settings.major_version);
   for (const auto& [name, value] : settings.parameters) params[name] = value;
 
   // The agent's own settings, in this order, after everything else (the last one wins).

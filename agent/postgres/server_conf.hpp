@@ -34,11 +34,16 @@ struct ServerSettings {
   // Set: a standby of that primary (write_config also creates standby.signal). Unset: a
   // primary (write_config removes standby.signal).
   std::optional<StandbySettings> standby;
+  // The server's major version (e.g. 15): settings newer than it are left out. 0: the newest.
+  int major_version = 0;
 };
 
 // The defaults the agent puts before the user's parameters: wal_level=replica, hot_standby=on,
-// max_wal_senders=10, max_replication_slots=10, wal_keep_size=128MB, wal_log_hints=on.
-std::map<std::string, std::string> default_ha_parameters();
+// max_wal_senders=10, max_replication_slots=10, wal_keep_size=128MB, wal_log_hints=on,
+// wal_retrieve_retry_interval=1s (a replica reconnects to a new leader within a second, not
+// five), and from PostgreSQL 14 recovery_init_sync_method=syncfs (crash recovery starts with one
+// syncfs instead of an fsync of every file: seconds sooner after a crash). `major` 0: the newest.
+std::map<std::string, std::string> default_ha_parameters(int major = 0);
 
 // A GUC value in postgresql.conf syntax: single-quoted, with ' and \ escaped.
 std::string quote_guc_value(const std::string& value);

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
 #include <regex>
 
 #include "agent/dcs_values.hpp"
@@ -27,6 +31,16 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
 std::string status_message(const pg::PgStatus& s) { return s.ok() ? std::string() : s.message(); }
+
+// Gone or a zombie: the postmaster died.
+bool process_gone(int pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
 
 // The reason with WAL positions, durations and numbers taken out: two loops that only differ
 // in those are the same decision for the log.
@@ -142,6 +156,8 @@ Observation HaLoop::observe(Now now) {
     }
   }
   obs.pg = p_.node->observe(now.steady);
+  const auto pm = p_.node->control().status();
+  postmaster_pid_ = pm.state == pg::PostmasterState::kRunning && pm.pid_file ? pm.pid_file->pid : 0;
   obs.memory = memory_;
   auto& self = obs.self;
   self.name = cfg.name;
@@ -209,6 +225,12 @@ void HaLoop::iteration() {
 
 std::string HaLoop::execute(const Action& action, const Observation& obs) {
   const Millis timeout = call_timeout(Now{SteadyClock::now(), WallClock::now()});
+  // The action may stop or restart PostgreSQL on purpose; the next observation names the
+  // postmaster to watch again.
+  if (!std::holds_alternative<UpdateMemberKey>(action) &&
+      !std::holds_alternative<RefreshLeaderLock>(action)) {
+    postmaster_pid_ = 0;
+  }
   auto& node = *p_.node;
   auto& dcs = *p_.dcs;
   const bool paused = obs.config().pause;
@@ -330,6 +352,7 @@ void HaLoop::keep_slots(const Observation& obs) {
 
 void HaLoop::answer_admin_requests(const Observation& obs) {
   while (auto taken = p_.admin->take()) {
+    postmaster_pid_ = 0;
     const auto& r = taken->request;
     AdminOutcome out;
     switch (r.kind) {
@@ -443,6 +466,11 @@ void HaLoop::feed_fence() {
   SteadyTime sent{};
   std::int64_t lease_sent = 0;
   while (!stopping_) {
+    if (const int pid = postmaster_pid_.load(); pid > 0 && process_gone(pid)) {
+      postmaster_pid_ = 0;
+      log_warn(kLog, "the postmaster (pid {}) is gone", pid);
+      wake();
+    }
     if (fence_armed_ && p_.guard != nullptr) {
       if (const auto lease = p_.dcs->lease_id(); lease != lease_sent) {
         p_.guard->set_lease(lease);
@@ -465,6 +493,7 @@ void HaLoop::feed_fence() {
 
 void HaLoop::shutdown() {
   log_info(kLog, "shutting down");
+  postmaster_pid_ = 0;
   const Millis timeout = last_view_.config.retry_timeout;
   const bool leading = memory_.last_lock_refresh.has_value();
   if (p_.stop_postgres_on_exit && !last_view_.config.pause) {

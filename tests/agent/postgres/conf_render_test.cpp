@@ -36,6 +36,14 @@ TEST_CASE("ha conf: defaults for replication and rewind", "[conf]") {
   // A primary carries empty recovery settings, so a former standby's do not linger.
   CHECK_THAT(*text, Catch::Contains("primary_conninfo = ''\n"));
   CHECK_THAT(*text, !Catch::Contains("recovery_target_timeline"));
+  CHECK_THAT(*text, Catch::Contains("wal_retrieve_retry_interval = '1s'\n"));
+  CHECK_THAT(*text, Catch::Contains("recovery_init_sync_method = 'syncfs'\n"));
+  // A server older than 14 does not know recovery_init_sync_method and would refuse to start.
+  s.major_version = 13;
+  auto old = render_ha_conf(s);
+  REQUIRE(old.ok());
+  CHECK_THAT(*old, !Catch::Contains("recovery_init_sync_method"));
+  CHECK_THAT(*old, Catch::Contains("wal_retrieve_retry_interval = '1s'\n"));
 }
 
 TEST_CASE("ha conf: user parameters replace defaults and the agent's settings win", "[conf]") {
