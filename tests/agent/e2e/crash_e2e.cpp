@@ -17,30 +17,33 @@ TEST_CASE("e2e PostgreSQL crash restarts in place and agent crash fences the old
   require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
 
   // PostgreSQL crash only: kill -9 the postmaster and its children, the agent lives on.
-  const auto crash = Clock::now();
-  const int old_pid = c.node(p).kill_postgres();
-  REQUIRE(old_pid > 0);
-  int other_leader = -1;
-  bool back = false;
-  const auto end = crash + Ms(30000);
-  while (Clock::now() < end) {
-    const int l = c.leader();
-    if (l >= 0 && l != p) other_leader = l;
-    if (pg_in_recovery(c.node(p).pg_port(), Ms(300)) == std::optional<bool>(false)) {
-      back = true;
-      break;
+  {
+    const auto crash = Clock::now();
+    const int old_pid = c.node(p).kill_postgres();
+    REQUIRE(old_pid > 0);
+    int other_leader = -1;
+    bool back = false;
+    const auto end = crash + Ms(30000);
+    while (Clock::now() < end) {
+      const int l = c.leader();
+      if (l >= 0 && l != p) other_leader = l;
+      if (pg_in_recovery(c.node(p).pg_port(), Ms(300)) == std::optional<bool>(false)) {
+        back = true;
+        break;
+      }
+      std::this_thread::sleep_for(Ms(20));
     }
-    std::this_thread::sleep_for(Ms(20));
+    const double restart_ms = ms_since(crash);
+    INFO(c.state() << c.logs());
+    REQUIRE(back);
+    WARN("PostgreSQL crash: " << c.node(p).name() << " writable again after " << restart_ms
+                              << " ms");
+    CHECK(other_leader == -1);
+    CHECK(c.leader() == p);
+    CHECK(c.node(p).postmaster_pid() != old_pid);
+    for (int o : c.others(p)) CHECK_FALSE(c.monitor().became_writable(o, crash).has_value());
+    c.wait_streaming(p, c.others(p), Ms(30000));
   }
-  const double restart_ms = ms_since(crash);
-  INFO(c.state() << c.logs());
-  REQUIRE(back);
-  WARN("PostgreSQL crash: " << c.node(p).name() << " writable again after " << restart_ms << " ms");
-  CHECK(other_leader == -1);
-  CHECK(c.leader() == p);
-  CHECK(c.node(p).postmaster_pid() != old_pid);
-  for (int o : c.others(p)) CHECK_FALSE(c.monitor().became_writable(o, crash).has_value());
-  c.wait_streaming(p, c.others(p), Ms(30000));
 
   // Agent crash only: a writer pinned to the old primary shows when it stopped taking writes.
   SqlWriter pinned({c.node(p).pg_port()}, "e2e_writes", Ms(10), Ms(1000));
@@ -69,7 +72,18 @@ TEST_CASE("e2e PostgreSQL crash restarts in place and agent crash fences the old
   c.node(p).start_agent();
   c.wait_streaming(q, c.others(q), Ms(90000));
   require_exec(c, q, "INSERT INTO e2e_writes VALUES (-1)");
-  CHECK(c.wait_value(p, "SELECT count(*) FROM e2e_writes WHERE id = -1", "1", Ms(10000)));
+  const bool replicated =
+      c.wait_value(p, "SELECT count(*) FROM e2e_writes WHERE id = -1", "1", Ms(10000));
+  INFO(c.state() << "replay on " << c.node(p).name() << ": "
+                 << pg_value(c.node(p).pg_port(),
+                             "SELECT pg_last_wal_replay_lsn() || ' received ' || "
+                             "coalesce(pg_last_wal_receive_lsn()::text, '-')")
+                        .value_or("(no answer)")
+                 << ", primary at "
+                 << pg_value(c.node(q).pg_port(), "SELECT pg_current_wal_lsn()").value_or("?")
+                 << "\n"
+                 << c.logs());
+  CHECK(replicated);
   CHECK(c.leader() == q);
   require_no_split_brain(c);
 }
