@@ -246,6 +246,7 @@ TEST_CASE("set: acknowledged elements kept, unknown either way, lost and invente
                final_read(1), final_read(2)};
   auto res = check_sets(good);
   REQUIRE(res.size() == 1);
+  CHECK(check_registers(good).keys == 0);  // a set's final read is no register read
   CHECK(res[0].ok());
   CHECK(res[0].acknowledged == 1);
   CHECK(res[0].unknown == 2);

@@ -42,7 +42,8 @@ struct LinearizabilityOptions {
 
 // Checks one key's ops (those of other keys are ignored only by the caller: give one key).
 KeyResult check_register_key(const std::string& key, const History& ops, const LinearizabilityOptions& options = {});
-// Partitions the register ops (write, read, cas) by key and checks each key.
+// Partitions the register ops (write, read, cas) by key and checks each key. Keys with set adds
+// (kAdd) are sets, not registers, and are left out.
 LinearizabilityResult check_registers(const History& history, const LinearizabilityOptions& options = {});
 
 }  // namespace ha::chaos

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs a chaos campaign against hadcs (tests/chaos/campaign_main.cpp) and keeps its report:
+#   tests/chaos/run.sh --minutes N --seed S [--members 3|5] [--out DIR] [--build DIR]
+#                      [--campaign BIN --hadcs BIN] [--keep]
+# Builds chaos_campaign and hadcs in --build (default build/chaos) unless both binaries are given.
+# The report is DIR/report.txt (faults, operations, checker verdicts), with DIR/history.txt and an
+# anomaly-N.txt per anomaly (replay: chaos_campaign --check FILE); the members' logs stay in
+# DIR/work when anything was found (or with --keep). Needs root (network namespaces); exits 77
+# (skipped) otherwise. Whatever happens to the campaign, its namespaces (named after its PID)
+# are deleted here by name.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MINUTES=5 SEED=1 MEMBERS=3 OUT= BUILD=$REPO/build/chaos CAMPAIGN= HADCS= KEEP=()
+while (($#)); do
+  case $1 in
+    --minutes) MINUTES=$2; shift 2 ;;
+    --seconds) MINUTES=$(awk "BEGIN{print $2/60}"); shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --members) MEMBERS=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --build) BUILD=$2; shift 2 ;;
+    --campaign) CAMPAIGN=$2; shift 2 ;;
+    --hadcs) HADCS=$2; shift 2 ;;
+    --keep) KEEP=(--keep); shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+((EUID == 0)) || { echo "SKIP: needs root to create network namespaces"; exit 77; }
+if [[ -z $CAMPAIGN || -z $HADCS ]]; then
+  if [[ ! -f $BUILD/build.ninja ]]; then
+    cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHA_BUILD_TESTS=ON >/dev/null || exit 1
+  fi
+  cmake --build "$BUILD" -j2 --target chaos_campaign hadcs >/dev/null || { echo "run.sh: build failed" >&2; exit 1; }
+  CAMPAIGN=$BUILD/tests/chaos/chaos_campaign HADCS=$BUILD/dcs/hadcs
+fi
+OUT=${OUT:-/tmp/ha-chaos-$(date +%Y%m%d-%H%M%S)-seed$SEED}
+mkdir -p "$OUT"
+
+SECONDS_TOTAL=$(awk "BEGIN{print int($MINUTES*60)}")
+"$CAMPAIGN" --hadcs "$HADCS" --seconds "$SECONDS_TOTAL" --seed "$SEED" --members "$MEMBERS" --out "$OUT" \
+  "${KEEP[@]}" &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null' INT TERM
+wait $PID
+RC=$?
+while kill -0 $PID 2>/dev/null; do wait $PID; RC=$?; done
+for n in sw c n1 n2 n3 n4 n5 n6 n7 n8 n9; do
+  ip netns del "hac-$n-$PID" 2>/dev/null && echo "run.sh: removed namespace hac-$n-$PID left by the campaign"
+done
+echo "run.sh: exit $RC; report: $OUT/report.txt"
+exit $RC
