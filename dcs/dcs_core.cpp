@@ -1,5 +1,7 @@
 #include "dcs/dcs_core.hpp"
 
+#include <thread>
+
 #include "dcs/client/log.hpp"
 #include "dcs/server_errors.hpp"
 
@@ -11,7 +13,8 @@ constexpr const char* kLog = "dcs";
 
 DcsCore::DcsCore(Options options) : options_(options), hub_(sm_.kv()) {
   // Request ids only need to differ from those this member used before a restart.
-  std::mt19937_64 rng(options.seed ^ static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()));
+  std::mt19937_64 rng(options.seed ^
+                      static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()));
   next_request_id_ = (rng() | 1) & 0x7fffffffffffffffULL;
   hub_.set_ready_callback([this](WatchHub::StreamId id) {
     auto it = watch_notifiers_.find(id);
@@ -19,21 +22,30 @@ DcsCore::DcsCore(Options options) : options_(options), hub_(sm_.kv()) {
   });
 }
 
-void DcsCore::write(dcspb::InternalRequest req, Deadline deadline, std::function<void(const ApplyResult&)> done) {
-  driver_->post([this, req = std::move(req), deadline, done = std::move(done)]() mutable {
-    bool frees_space = req.has_delete_range() || req.has_lease_revoke() || req.has_compaction();
+DcsCore::~DcsCore() {
+  // Calls waiting to be finished are finished first (a gRPC server waits for them).
+  completions_.join();
+}
+
+void DcsCore::write(dcspb::InternalRequest req, Deadline deadline,
+                    std::function<void(ApplyResult&)> done) {
+  // Encoded here, on the caller's (gRPC) thread; the driver thread only queues it.
+  const bool frees_space = req.has_delete_range() || req.has_lease_revoke() || req.has_compaction();
+  const std::uint64_t id = next_request_id_.fetch_add(1, std::memory_order_relaxed);
+  req.set_id(id);
+  req.set_proposer(options_.self);
+  driver_->post([this, id, frees_space, data = req.SerializeAsString(), deadline,
+                 done = std::move(done)]() mutable {
     if (options_.quota_bytes > 0 && !frees_space && db_size_ > options_.quota_bytes) {
       ApplyResult r;
-      r.status = Status(Error{ErrorCode::kResourceExhausted, "etcdserver: mvcc: database space exceeded"});
+      r.status =
+          Status(Error{ErrorCode::kResourceExhausted, "etcdserver: mvcc: database space exceeded"});
       done(r);
       return;
     }
-    std::uint64_t id = next_request_id_++;
-    req.set_id(id);
-    req.set_proposer(options_.self);
     Deadline bound = std::min(deadline, Clock::now() + options_.request_timeout);
     waiters_.emplace(id, Waiter{bound, std::move(done)});
-    driver_->propose(req.SerializeAsString(), [this, id](raft::ProposeResult r) {
+    driver_->propose_here(std::move(data), [this, id](raft::ProposeResult r) {
       if (r != raft::ProposeResult::kOk) fail_waiter(id, errors::from_propose(r));
     });
   });
@@ -50,12 +62,14 @@ void DcsCore::read(bool linearizable, Deadline deadline, std::function<void(Stat
     } else if (Clock::now() >= deadline) {
       done(errors::request_timed_out());
     } else {
-      done(driver_->node().leader() == raft::kNone ? errors::no_leader() : errors::leader_changed());
+      done(driver_->node().leader() == raft::kNone ? errors::no_leader()
+                                                   : errors::leader_changed());
     }
   });
 }
 
-void DcsCore::change_membership(raft::ConfChange cc, Deadline deadline, std::function<void(Status)> done) {
+void DcsCore::change_membership(raft::ConfChange cc, Deadline deadline,
+                                std::function<void(Status)> done) {
   driver_->post([this, cc = std::move(cc), deadline, done = std::move(done)]() mutable {
     raft::ProposeResult r = driver_->node().propose_conf_change(cc);
     if (r != raft::ProposeResult::kOk) {
@@ -96,7 +110,12 @@ void DcsCore::set_watch_notifier(WatchHub::StreamId id, std::function<void()> fn
 void DcsCore::clear_watch_notifier(WatchHub::StreamId id) { watch_notifiers_.erase(id); }
 
 void DcsCore::apply(const raft::Entry& entry) {
-  ApplyResult r = sm_.apply_entry(entry);
+  ApplyResult r;
+  {
+    std::lock_guard<std::mutex> lock(sm_mu_);
+    sm_.set_events_wanted(hub_.watcher_count() > 0);
+    r = sm_.apply_entry(entry);
+  }
   if (!r.applied) return;
   if (!r.events.empty()) hub_.on_apply(r.revision, r.events);
   if (driver_->node().is_leader()) {
@@ -132,17 +151,39 @@ void DcsCore::apply(const raft::Entry& entry) {
 
 std::string DcsCore::snapshot() { return sm_.snapshot(); }
 
+RaftApplication::SnapshotTask DcsCore::snapshot_task() {
+  auto job = std::make_shared<StateMachine::SnapshotJob>(sm_.begin_snapshot());
+  return [this, job](const std::atomic<bool>& cancel) -> std::optional<std::string> {
+    // A few hundred keys at a time, so that the driver never waits long for the lock.
+    constexpr std::size_t kKeysPerStep = 256;
+    while (!job->done) {
+      if (cancel.load(std::memory_order_relaxed)) return std::nullopt;
+      {
+        std::lock_guard<std::mutex> lock(sm_mu_);
+        if (!sm_.continue_snapshot(*job, kKeysPerStep)) return std::nullopt;
+      }
+      std::this_thread::yield();
+    }
+    return std::move(job->data);
+  };
+}
+
 void DcsCore::restore(const raft::Snapshot& snapshot) {
-  Status st = sm_.restore(snapshot.data);
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(sm_mu_);
+    st = sm_.restore(snapshot.data);
+  }
   if (!st.ok()) {
     // A snapshot that the leader (or this disk) produced and that does not parse means the
     // member cannot build a correct state: stop rather than serve a wrong one.
-    log_error(kLog, "cannot restore the snapshot at index {}: {}; stopping this member", snapshot.metadata.index,
-              st.error().message);
+    log_error(kLog, "cannot restore the snapshot at index {}: {}; stopping this member",
+              snapshot.metadata.index, st.error().message);
     std::_Exit(70);
   }
   hub_.on_restore();
-  if (driver_ != nullptr && driver_->node().is_leader()) lease_timer_.promote(sm_.lease_ttls(), Clock::now());
+  if (driver_ != nullptr && driver_->node().is_leader())
+    lease_timer_.promote(sm_.lease_ttls(), Clock::now());
   if (peers_listener_) peers_listener_(sm_.members());
 }
 

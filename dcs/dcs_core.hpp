@@ -5,10 +5,14 @@
 // post onto it and call back there.
 #pragma once
 
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <vector>
 
@@ -43,17 +47,23 @@ class DcsCore : public RaftApplication {
   };
 
   explicit DcsCore(Options options);
+  ~DcsCore() override;
   void attach(RaftDriver* driver) { driver_ = driver; }
 
   // --- thread-safe entry points; callbacks run on the driver thread ---
-  // Proposes a write and calls back with what applying it produced (or why it failed).
-  void write(dcspb::InternalRequest req, Deadline deadline, std::function<void(const ApplyResult&)> done);
+  // Proposes a write and calls back with what applying it produced (or why it failed); the
+  // callback may move parts out of the result.
+  void write(dcspb::InternalRequest req, Deadline deadline, std::function<void(ApplyResult&)> done);
   // Calls back once this member's state may be read: at once for serializable reads, after
   // ReadIndex for linearizable ones.
   void read(bool linearizable, Deadline deadline, std::function<void(Status)> done);
   // Proposes a membership change and calls back when it is applied.
   void change_membership(raft::ConfChange cc, Deadline deadline, std::function<void(Status)> done);
   void run(std::function<void()> fn) { driver_->post(std::move(fn)); }
+  // Runs `fn` on one of the completion threads: finishing gRPC calls (serialising the
+  // response, handing it to the transport) happens there, not on the driver thread, which only
+  // persists, sends and applies. `fn` must not touch the driver's state.
+  void complete(std::function<void()> fn) { asio::post(completions_, std::move(fn)); }
 
   // --- driver thread only ---
   StateMachine& sm() { return sm_; }
@@ -69,11 +79,14 @@ class DcsCore : public RaftApplication {
   void set_watch_notifier(WatchHub::StreamId id, std::function<void()> fn);
   void clear_watch_notifier(WatchHub::StreamId id);
   // Peer addresses changed (membership applied or snapshot restored).
-  void set_peers_listener(std::function<void(const MemberTable&)> fn) { peers_listener_ = std::move(fn); }
+  void set_peers_listener(std::function<void(const MemberTable&)> fn) {
+    peers_listener_ = std::move(fn);
+  }
 
   // --- RaftApplication ---
   void apply(const raft::Entry& entry) override;
   std::string snapshot() override;
+  SnapshotTask snapshot_task() override;
   void restore(const raft::Snapshot& snapshot) override;
   void on_leader_change(raft::NodeId leader, raft::Term term) override;
   void on_tick() override;
@@ -81,7 +94,7 @@ class DcsCore : public RaftApplication {
  private:
   struct Waiter {
     Deadline deadline;
-    std::function<void(const ApplyResult&)> done;
+    std::function<void(ApplyResult&)> done;
   };
   struct ConfWaiter {
     raft::ConfChange cc;
@@ -95,10 +108,13 @@ class DcsCore : public RaftApplication {
 
   Options options_;
   RaftDriver* driver_ = nullptr;
+  // Held by the driver thread while it changes sm_ (apply, restore), and by the snapshot
+  // worker while it encodes a part of it; reads on the driver thread need no lock.
+  std::mutex sm_mu_;
   StateMachine sm_;
   WatchHub hub_;
   LeaseTimer lease_timer_;
-  std::uint64_t next_request_id_;
+  std::atomic<std::uint64_t> next_request_id_;
   std::map<std::uint64_t, Waiter> waiters_;
   std::vector<ConfWaiter> conf_waiters_;
   std::map<WatchHub::StreamId, std::function<void()>> watch_notifiers_;
@@ -107,6 +123,7 @@ class DcsCore : public RaftApplication {
   std::uint64_t ticks_ = 0;
   std::uint64_t db_size_ = 0;
   Clock::time_point last_compaction_check_ = Clock::now();
+  asio::thread_pool completions_{2};
 };
 
 }  // namespace ha::dcs

@@ -16,25 +16,30 @@ grpc::ServerUnaryReactor* propose_and_reply(DcsCore& core, grpc::CallbackServerC
     return reactor;
   }
   core.write(std::move(req), call_deadline(*ctx, core.options().request_timeout),
-             [&core, reactor, resp](const ApplyResult& r) {
+             [&core, reactor, resp](ApplyResult& r) {
+               // Driver thread: move the response into place and stamp its header; the call is
+               // finished (serialised and written) on a completion thread.
                if (!r.status.ok()) {
-                 reactor->Finish(to_grpc(r.status.error()));
+                 core.complete([reactor, st = to_grpc(r.status.error())] { reactor->Finish(st); });
                  return;
                }
-               if (const Resp* out = std::get_if<Resp>(&r.response)) *resp = *out;
+               if (Resp* out = std::get_if<Resp>(&r.response)) resp->Swap(out);
                std::int64_t rev = resp->header().revision();
                core.fill_header(resp->mutable_header());
                if (rev != 0) resp->mutable_header()->set_revision(rev);
-               reactor->Finish(grpc::Status::OK);
+               core.complete([reactor] { reactor->Finish(grpc::Status::OK); });
              });
   return reactor;
 }
 
-template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*,
+                                                     dcspb::InternalRequest,
                                                      etcdserverpb::LeaseGrantResponse*);
-template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*,
+                                                     dcspb::InternalRequest,
                                                      etcdserverpb::LeaseRevokeResponse*);
-template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*, dcspb::InternalRequest,
+template grpc::ServerUnaryReactor* propose_and_reply(DcsCore&, grpc::CallbackServerContext*,
+                                                     dcspb::InternalRequest,
                                                      etcdserverpb::MemberUpdateResponse*);
 
 namespace {
@@ -45,19 +50,22 @@ grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* ctx, const Err
 }
 }  // namespace
 
-grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx, const etcdserverpb::RangeRequest* req,
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx,
+                                           const etcdserverpb::RangeRequest* req,
                                            etcdserverpb::RangeResponse* resp) {
   Status st = check_range(*req, core_.options().limits);
   if (!st.ok()) return finish_now(ctx, st.error());
-  return reply_from_state(core_, ctx, !req->serializable(), resp, [this, req](etcdserverpb::RangeResponse& out) {
-    auto r = core_.sm().range(*req);
-    if (!r.ok()) return Status(r.error());
-    out = std::move(r).value();
-    return Status();
-  });
+  return reply_from_state(core_, ctx, !req->serializable(), resp,
+                          [this, req](etcdserverpb::RangeResponse& out) {
+                            auto r = core_.sm().range(*req);
+                            if (!r.ok()) return Status(r.error());
+                            out = std::move(r).value();
+                            return Status();
+                          });
 }
 
-grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const etcdserverpb::PutRequest* req,
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx,
+                                         const etcdserverpb::PutRequest* req,
                                          etcdserverpb::PutResponse* resp) {
   Status st = check_put(*req, core_.options().limits);
   if (!st.ok()) return finish_now(ctx, st.error());
@@ -76,7 +84,8 @@ grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ct
   return propose_and_reply(core_, ctx, std::move(ir), resp);
 }
 
-grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const etcdserverpb::TxnRequest* req,
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx,
+                                         const etcdserverpb::TxnRequest* req,
                                          etcdserverpb::TxnResponse* resp) {
   Status st = check_txn(*req, core_.options().limits);
   if (!st.ok()) return finish_now(ctx, st.error());

@@ -1,5 +1,8 @@
 #include "dcs/kv_store.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -163,11 +166,13 @@ void KvStore::end_write(const WriteCtx& ctx) {
 
 void KvStore::append(WriteCtx& ctx, const std::string& key, Record rec, const Record* prev) {
   rec.rev = Revision{ctx.main, ctx.next_sub++};
-  mvccpb::Event ev;
-  ev.set_type(rec.tombstone ? mvccpb::Event::DELETE : mvccpb::Event::PUT);
-  *ev.mutable_kv() = to_kv(key, rec);
-  if (prev != nullptr) *ev.mutable_prev_kv() = to_kv(key, *prev);
-  ctx.events->push_back(std::move(ev));
+  if (events_wanted_) {
+    mvccpb::Event ev;
+    ev.set_type(rec.tombstone ? mvccpb::Event::DELETE : mvccpb::Event::PUT);
+    *ev.mutable_kv() = to_kv(key, rec);
+    if (prev != nullptr) *ev.mutable_prev_kv() = to_kv(key, *prev);
+    ctx.events->push_back(std::move(ev));
+  }
 
   const bool was_live = prev != nullptr;
   if (leases_ != nullptr) {
@@ -181,9 +186,10 @@ void KvStore::append(WriteCtx& ctx, const std::string& key, Record rec, const Re
   if (was_live && rec.tombstone) --live_keys_;
   if (!was_live && !rec.tombstone) ++live_keys_;
   stored_bytes_ += key.size() + rec.value.size();
-  events_.push_back(EventRef{rec.rev, key});
   // `prev` points into this history: do not use it after the push_back below.
-  keys_[key].push_back(std::move(rec));
+  auto entry = keys_.try_emplace(key).first;
+  events_.push_back(EventRef{rec.rev, entry});
+  entry->second.push_back(std::move(rec));
 }
 
 Status KvStore::check_put_state(const etcdserverpb::PutRequest& r) const {
@@ -395,6 +401,7 @@ Result<etcdserverpb::CompactionResponse> KvStore::compact(std::int64_t rev) {
   }
   while (!events_.empty() && events_.front().rev.main < rev) events_.pop_front();
   compact_revision_ = rev;
+  ++generation_;
   etcdserverpb::CompactionResponse resp;
   resp.mutable_header()->set_revision(revision_);
   return resp;
@@ -405,15 +412,16 @@ Status KvStore::replay(std::int64_t from, const KeyRange& range, const EventVisi
   auto it = std::lower_bound(events_.begin(), events_.end(), from,
                              [](const EventRef& e, std::int64_t r) { return e.rev.main < r; });
   for (; it != events_.end(); ++it) {
-    if (!range.contains(it->key)) continue;
-    const History& h = keys_.find(it->key)->second;
+    const std::string& key = it->entry->first;
+    if (!range.contains(key)) continue;
+    const History& h = it->entry->second;
     auto rec = std::lower_bound(h.begin(), h.end(), it->rev,
                                 [](const Record& r, const Revision& v) { return r.rev < v; });
     mvccpb::Event ev;
     ev.set_type(rec->tombstone ? mvccpb::Event::DELETE : mvccpb::Event::PUT);
-    *ev.mutable_kv() = to_kv(it->key, *rec);
+    *ev.mutable_kv() = to_kv(key, *rec);
     if (rec != h.begin() && !std::prev(rec)->tombstone)
-      *ev.mutable_prev_kv() = to_kv(it->key, *std::prev(rec));
+      *ev.mutable_prev_kv() = to_kv(key, *std::prev(rec));
     visit(ev);
   }
   return {};
@@ -463,6 +471,52 @@ void KvStore::save(dcspb::StateMachineSnapshot& out) const {
   }
 }
 
+bool KvStore::save_chunk(SnapshotCursor& cursor, std::size_t max_keys, std::string& out) const {
+  if (cursor.generation != generation_) return false;
+  auto it = cursor.started ? keys_.upper_bound(cursor.last_key) : keys_.begin();
+  dcspb::KeyHistory kh;
+  std::string buf;
+  for (std::size_t n = 0; n < max_keys && it != keys_.end(); ++it) {
+    const History& h = it->second;
+    if (h.empty() || h.front().rev.main > cursor.revision) continue;  // created after R
+    ++n;
+    kh.Clear();
+    kh.set_key(it->first);
+    for (const auto& r : h) {
+      if (r.rev.main > cursor.revision) break;
+      auto* kr = kh.add_records();
+      kr->set_revision(r.rev.main);
+      kr->set_sub(r.rev.sub);
+      kr->set_tombstone(r.tombstone);
+      kr->set_create_revision(r.create_revision);
+      kr->set_version(r.version);
+      kr->set_lease(r.lease);
+      kr->set_value(r.value);
+    }
+    buf.clear();
+    {
+      google::protobuf::io::StringOutputStream raw(&buf);
+      google::protobuf::io::CodedOutputStream coded(&raw);
+      coded.SetSerializationDeterministic(true);
+      kh.SerializeToCodedStream(&coded);
+    }
+    // Field 5 (keys), length-delimited.
+    out.push_back(static_cast<char>((5 << 3) | 2));
+    for (std::uint64_t v = buf.size();; v >>= 7) {
+      if (v < 0x80) {
+        out.push_back(static_cast<char>(v));
+        break;
+      }
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    }
+    out += buf;
+    cursor.last_key = it->first;
+    cursor.started = true;
+  }
+  if (it == keys_.end()) cursor.done = true;
+  return true;
+}
+
 Status KvStore::load(const dcspb::StateMachineSnapshot& in) {
   if (in.revision() < 1 || in.compact_revision() < 0 || in.compact_revision() > in.revision())
     return errors::malformed("snapshot revisions are inconsistent");
@@ -485,16 +539,18 @@ Status KvStore::load(const dcspb::StateMachineSnapshot& in) {
       if (r.rev.main > in.revision() || (!h.empty() && !(h.back().rev < r.rev)))
         return errors::malformed("snapshot versions are out of order");
       bytes += kh.key().size() + r.value.size();
-      if (r.rev.main >= in.compact_revision()) events.push_back(EventRef{r.rev, kh.key()});
       h.push_back(std::move(r));
     }
     if (!h.back().tombstone) ++live;
-    keys.emplace(kh.key(), std::move(h));
+    auto entry = keys.emplace_hint(keys.end(), kh.key(), std::move(h));
+    for (const Record& r : entry->second)
+      if (r.rev.main >= in.compact_revision()) events.push_back(EventRef{r.rev, entry});
   }
   std::sort(events.begin(), events.end(),
             [](const EventRef& a, const EventRef& b) { return a.rev < b.rev; });
 
-  keys_ = std::move(keys);
+  ++generation_;
+  keys_.swap(keys);  // the events' iterators now point into keys_
   events_.assign(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
   revision_ = in.revision();
   compact_revision_ = in.compact_revision();

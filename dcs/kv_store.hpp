@@ -35,6 +35,9 @@ class KvStore {
   // `leases` (may be null: then any lease id on a put is "not found") is told about every key
   // attached to or detached from a lease; it must outlive the store.
   explicit KvStore(LeaseAttachments* leases = nullptr) : leases_(leases) {}
+  // Not copyable: the event history refers into the key map.
+  KvStore(const KvStore&) = delete;
+  KvStore& operator=(const KvStore&) = delete;
 
   std::int64_t revision() const { return revision_; }
   std::int64_t compact_revision() const { return compact_revision_; }
@@ -45,7 +48,9 @@ class KvStore {
   // Reads. Responses carry header.revision = revision(); other header fields are left empty.
   Result<etcdserverpb::RangeResponse> range(const etcdserverpb::RangeRequest& r) const;
 
-  // Writes. Each appends the events it caused (with prev_kv when there was one) to `events`.
+  // Writes. Each appends the events it caused (with prev_kv when there was one) to `events`,
+  // unless set_events_wanted(false) (nobody watches: the events would be thrown away).
+  void set_events_wanted(bool on) { events_wanted_ = on; }
   Result<etcdserverpb::PutResponse> put(const etcdserverpb::PutRequest& r, Events& events);
   Result<etcdserverpb::DeleteRangeResponse> delete_range(const etcdserverpb::DeleteRangeRequest& r,
                                                          Events& events);
@@ -74,6 +79,27 @@ class KvStore {
   // Replaces the whole content; re-attaches leased keys through LeaseAttachments.
   Status load(const dcspb::StateMachineSnapshot& in);
 
+  // Snapshot support from another thread. Writes only append versions, except compact() and
+  // load(), which bump generation(); so the store as it was at a revision R can be encoded
+  // later, while it keeps changing, by skipping every version newer than R. A cursor taken on
+  // the owning thread fixes R; save_chunk() must run while the owner is not writing (the
+  // caller's lock) and encodes the next `max_keys` keys, each as one StateMachineSnapshot.keys
+  // field (the bytes save() plus deterministic serialization would give). It returns false
+  // when the cursor became invalid (a compaction or load since it was taken).
+  struct SnapshotCursor {
+    std::int64_t revision = 0;
+    std::int64_t compact_revision = 0;
+    std::uint64_t generation = 0;
+    std::string last_key;  // the last key encoded (when started)
+    bool started = false;
+    bool done = false;
+  };
+  SnapshotCursor snapshot_cursor() const {
+    return SnapshotCursor{revision_, compact_revision_, generation_, {}, false, false};
+  }
+  bool save_chunk(SnapshotCursor& cursor, std::size_t max_keys, std::string& out) const;
+  std::uint64_t generation() const { return generation_; }
+
  private:
   struct Record {
     Revision rev;
@@ -84,9 +110,12 @@ class KvStore {
     std::string value;
   };
   using History = std::vector<Record>;  // oldest first
+  using KeyMap = std::map<std::string, History, std::less<>>;
+  // An event in keys_: its key's entry (stable: a key leaves keys_ only when compaction empties
+  // its history, and then its events are gone too), so the key is not stored twice.
   struct EventRef {
     Revision rev;
-    std::string key;
+    KeyMap::const_iterator entry;
   };
   // One write request in progress: all its writes get main revision `main`.
   struct WriteCtx {
@@ -118,12 +147,14 @@ class KvStore {
   void stamp_headers(etcdserverpb::TxnResponse& resp) const;
 
   LeaseAttachments* leases_;
-  std::map<std::string, History, std::less<>> keys_;
+  KeyMap keys_;
   std::deque<EventRef> events_;  // every retained write in revision order
   std::int64_t revision_ = 1;    // like etcd, an empty store is at revision 1
   std::int64_t compact_revision_ = 0;
   std::size_t live_keys_ = 0;
   std::size_t stored_bytes_ = 0;
+  std::uint64_t generation_ = 0;  // bumped by compact() and load()
+  bool events_wanted_ = true;
 };
 
 }  // namespace ha::dcs

@@ -1,5 +1,7 @@
 #include "dcs/raft_driver.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
 
 #include "dcs/client/log.hpp"
@@ -12,17 +14,20 @@ constexpr int kTicksPerHeartbeat = 5;
 
 [[noreturn]] void die_on_storage_error(const raft::StorageError& e) {
   // Nothing from this Ready was sent or applied, so no acknowledged write depends on it.
-  log_error(kLog, "cannot write the Raft log: {}; stopping this member (fix the disk and restart it)", e.what());
+  log_error(kLog,
+            "cannot write the Raft log: {}; stopping this member (fix the disk and restart it)",
+            e.what());
   std::_Exit(70);
 }
 }  // namespace
 
-RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage, RaftApplication& app,
-                       PeerTransportOptions transport_options)
+RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
+                       RaftApplication& app, PeerTransportOptions transport_options)
     : options_(options),
       storage_(storage),
       app_(app),
-      tick_interval_(std::max<std::chrono::milliseconds::rep>(1, options.heartbeat_interval.count() / kTicksPerHeartbeat)),
+      tick_interval_(std::max<std::chrono::milliseconds::rep>(
+          1, options.heartbeat_interval.count() / kTicksPerHeartbeat)),
       work_(asio::make_work_guard(io_)),
       tick_timer_(io_),
       rng_(options.seed ^ options.id) {
@@ -33,7 +38,9 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
       schedule_ready();
     });
   };
-  cb.on_peer_lost = [this](raft::NodeId peer) { asio::post(io_, [this, peer] { on_peer_lost(peer); }); };
+  cb.on_peer_lost = [this](raft::NodeId peer) {
+    asio::post(io_, [this, peer] { on_peer_lost(peer); });
+  };
   cb.on_unreachable = [this](raft::NodeId peer) {
     asio::post(io_, [this, peer] {
       node_->report_unreachable(peer);
@@ -79,9 +86,11 @@ void RaftDriver::start() {
 
 void RaftDriver::stop() {
   if (!running_.exchange(false)) return;
+  cancel_snapshot_ = true;
   transport_->stop();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  snapshot_worker_.join();
 }
 
 void RaftDriver::post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
@@ -123,7 +132,8 @@ void RaftDriver::handle_ready() {
       raft::NodeId leader = rd.soft_state->leader;
       if (leader != raft::kNone) {
         metrics_.leader_changes++;
-        log_info(kLog, "{:x} is the leader at term {}{}", leader, node_->term(), leader == options_.id ? " (this member)" : "");
+        log_info(kLog, "{:x} is the leader at term {}{}", leader, node_->term(),
+                 leader == options_.id ? " (this member)" : "");
       } else {
         log_info(kLog, "no leader at term {}", node_->term());
       }
@@ -143,15 +153,17 @@ void RaftDriver::handle_ready() {
     if (rd.hard_state || !rd.entries.empty() || rd.snapshot) {
       auto t0 = clock::now();
       try {
-        storage_.save(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.snapshot ? &*rd.snapshot : nullptr,
-                      rd.must_sync);
+        storage_.save(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries,
+                      rd.snapshot ? &*rd.snapshot : nullptr, rd.must_sync);
       } catch (const raft::StorageError& e) {
         die_on_storage_error(e);
       }
       if (rd.must_sync) {
-        auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0).count());
+        auto us = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0).count());
         std::size_t b = 0;
-        while (b < std::size(RaftMetrics::kFsyncBoundsUs) && us > RaftMetrics::kFsyncBoundsUs[b]) ++b;
+        while (b < std::size(RaftMetrics::kFsyncBoundsUs) && us > RaftMetrics::kFsyncBoundsUs[b])
+          ++b;
         metrics_.fsync_buckets[b]++;
         metrics_.fsync_sum_us += us;
         metrics_.fsync_count++;
@@ -216,30 +228,88 @@ void RaftDriver::expire_reads() {
 }
 
 void RaftDriver::maybe_snapshot() {
-  if (applied_ < last_snapshot_index_ + options_.snapshot_count) return;
-  raft::Snapshot s;
-  s.metadata.index = applied_;
+  if (snapshot_in_progress_ || applied_ < last_snapshot_index_ + options_.snapshot_count) return;
+  using clock = std::chrono::steady_clock;
+  raft::SnapshotMetadata meta;
+  meta.index = applied_;
   try {
-    s.metadata.term = storage_.term(applied_);
-    s.metadata.conf_state = node_->conf_state_at(applied_);
-    s.data = app_.snapshot();
+    meta.term = storage_.term(applied_);
+  } catch (const raft::StorageError& e) {
+    die_on_storage_error(e);
+  }
+  meta.conf_state = node_->conf_state_at(applied_);
+  RaftApplication::SnapshotTask task;
+  if (snapshot_give_ups_ < 3) task = app_.snapshot_task();
+  if (!task) {
+    auto t0 = clock::now();
+    std::string data = app_.snapshot();
+    finish_snapshot(std::move(meta), std::move(data), clock::now() - t0);
+    return;
+  }
+  // The state was captured at `applied_`; the worker encodes it while this thread goes on
+  // persisting, sending and applying. The log is compacted only once the snapshot is stored.
+  snapshot_in_progress_ = true;
+  asio::post(snapshot_worker_, [this, meta = std::move(meta), task = std::move(task)]() mutable {
+    auto t0 = clock::now();
+    std::optional<std::string> data = task(cancel_snapshot_);
+    auto took = clock::now() - t0;
+    asio::post(io_, [this, meta = std::move(meta), data = std::move(data), took]() mutable {
+      snapshot_in_progress_ = false;
+      finish_snapshot(std::move(meta), std::move(data), took);
+    });
+  });
+}
+
+void RaftDriver::finish_snapshot(raft::SnapshotMetadata meta, std::optional<std::string> data,
+                                 std::chrono::steady_clock::duration encode_time) {
+  using clock = std::chrono::steady_clock;
+  if (!data) {
+    ++snapshot_give_ups_;
+    log_info(kLog,
+             "gave up the snapshot at index {} (the state was replaced or compacted meanwhile); "
+             "retrying",
+             meta.index);
+    return;
+  }
+  snapshot_give_ups_ = 0;
+  // A snapshot installed from the leader meanwhile may already cover this one.
+  if (meta.index <= last_snapshot_index_) return;
+  raft::Snapshot s;
+  s.metadata = std::move(meta);
+  s.data = std::move(*data);
+  auto t0 = clock::now();
+  try {
     storage_.compact(s);
   } catch (const raft::StorageError& e) {
     die_on_storage_error(e);
   }
-  last_snapshot_index_ = applied_;
+  auto ms = [](clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  last_snapshot_index_ = s.metadata.index;
   metrics_.snapshots_taken++;
-  log_info(kLog, "took a snapshot at index {} ({} bytes) and compacted the log", applied_, s.data.size());
+  log_info(kLog,
+           "took a snapshot at index {} ({} bytes, encoded in {} ms, stored in {} ms) and "
+           "compacted the log",
+           s.metadata.index, s.data.size(), ms(encode_time), ms(clock::now() - t0));
+  // The encoding and the log entries just dropped were large: hand the freed memory back to the
+  // system (off this thread).
+  std::string().swap(s.data);
+  asio::post(snapshot_worker_, [] { malloc_trim(0); });
 }
 
 void RaftDriver::propose(std::string data, ProposeDone done) {
   asio::post(io_, [this, data = std::move(data), done = std::move(done)]() mutable {
-    proposals_.push_back(PendingProposal{std::move(data), std::move(done)});
-    if (!proposals_scheduled_) {
-      proposals_scheduled_ = true;
-      asio::post(io_, [this] { flush_proposals(); });
-    }
+    propose_here(std::move(data), std::move(done));
   });
+}
+
+void RaftDriver::propose_here(std::string data, ProposeDone done) {
+  proposals_.push_back(PendingProposal{std::move(data), std::move(done)});
+  if (!proposals_scheduled_) {
+    proposals_scheduled_ = true;
+    asio::post(io_, [this] { flush_proposals(); });
+  }
 }
 
 void RaftDriver::flush_proposals() {
@@ -307,12 +377,13 @@ void RaftDriver::on_peer_lost(raft::NodeId peer) {
     if (v != peer && v < options_.id) ++rank;
   }
   std::uniform_int_distribution<long> jitter(0, 5);
-  post_after(std::chrono::milliseconds(rank * options_.leader_loss_stagger.count() + jitter(rng_)), [this] {
-    if (node_->role() == raft::Role::kFollower && node_->leader() == raft::kNone) {
-      node_->campaign();
-      schedule_ready();
-    }
-  });
+  post_after(std::chrono::milliseconds(rank * options_.leader_loss_stagger.count() + jitter(rng_)),
+             [this] {
+               if (node_->role() == raft::Role::kFollower && node_->leader() == raft::kNone) {
+                 node_->campaign();
+                 schedule_ready();
+               }
+             });
 }
 
 }  // namespace ha::dcs

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <asio.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -34,6 +34,12 @@ class RaftApplication {
   // The whole state as of the last applied entry, and its restoration.
   virtual std::string snapshot() = 0;
   virtual void restore(const raft::Snapshot& snapshot) = 0;
+  // Optional: captures the state as of the last applied entry now (cheaply) and returns a task
+  // that encodes it later on another thread while apply() goes on; the task returns the bytes
+  // snapshot() would have returned now, or nullopt when it gave up (`cancel` set, or the
+  // capture became invalid, e.g. by a restore). An empty function: only snapshot() is offered.
+  using SnapshotTask = std::function<std::optional<std::string>(const std::atomic<bool>& cancel)>;
+  virtual SnapshotTask snapshot_task() { return {}; }
   // Leadership changed (leader may be kNone).
   virtual void on_leader_change(raft::NodeId /*leader*/, raft::Term /*term*/) {}
   // Called on every tick (driver thread), e.g. for lease expiry on the leader.
@@ -63,7 +69,8 @@ struct RaftMetrics {
   std::atomic<std::uint64_t> applied_index{0};
   std::atomic<std::uint64_t> snapshots_taken{0};
   // fsync latency histogram of the log store, upper bounds in microseconds.
-  static constexpr std::uint64_t kFsyncBoundsUs[] = {250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 1024000};
+  static constexpr std::uint64_t kFsyncBoundsUs[] = {
+      250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 1024000};
   std::atomic<std::uint64_t> fsync_buckets[std::size(kFsyncBoundsUs) + 1]{};
   std::atomic<std::uint64_t> fsync_sum_us{0};
   std::atomic<std::uint64_t> fsync_count{0};
@@ -89,6 +96,8 @@ class RaftDriver {
 
   // Thread-safe; `done` runs on the driver thread.
   void propose(std::string data, ProposeDone done);
+  // The same, called on the driver thread (saves a hop through the queue).
+  void propose_here(std::string data, ProposeDone done);
   void propose_conf_change(raft::ConfChange cc, ProposeDone done);
   void transfer_leader(raft::NodeId to, ProposeDone done);
   // Calls `done(true)` on the driver thread once a linearizable read may be served locally
@@ -115,6 +124,8 @@ class RaftDriver {
   void flush_reads();
   void on_peer_lost(raft::NodeId peer);
   void maybe_snapshot();
+  void finish_snapshot(raft::SnapshotMetadata meta, std::optional<std::string> data,
+                       std::chrono::steady_clock::duration encode_time);
   void fail_reads();
   void expire_reads();
   void serve_reads();
@@ -155,8 +166,15 @@ class RaftDriver {
 
   raft::Index applied_ = 0;
   raft::Index last_snapshot_index_ = 0;
+  // A snapshot being encoded on snapshot_worker_; consecutive ones that gave up (after a few,
+  // the next one is taken synchronously, so that the log cannot grow without bound).
+  bool snapshot_in_progress_ = false;
+  int snapshot_give_ups_ = 0;
+  std::atomic<bool> cancel_snapshot_{false};
   raft::NodeId last_leader_ = raft::kNone;
   RaftMetrics metrics_;
+  // Last: destroyed (joined) first, while everything its task uses still exists.
+  asio::thread_pool snapshot_worker_{1};
 };
 
 }  // namespace ha::dcs

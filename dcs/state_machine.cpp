@@ -245,6 +245,48 @@ std::string StateMachine::snapshot() const {
   return bytes;
 }
 
+namespace {
+std::string serialize_deterministic(const dcspb::StateMachineSnapshot& snap) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    snap.SerializeToCodedStream(&out);
+  }
+  return bytes;
+}
+}  // namespace
+
+StateMachine::SnapshotJob StateMachine::begin_snapshot() const {
+  // Deterministic serialization writes fields in number order, so the encoding is the
+  // concatenation of fields 1-4, the keys (5), then leases (6) and members (7).
+  SnapshotJob job;
+  dcspb::StateMachineSnapshot head;
+  head.set_format(1);
+  head.set_applied_index(applied_index_);
+  head.set_revision(kv_.revision());
+  head.set_compact_revision(kv_.compact_revision());
+  job.data = serialize_deterministic(head);
+  dcspb::StateMachineSnapshot tail;
+  leases_.save(tail);
+  members_.save(tail);
+  job.tail = serialize_deterministic(tail);
+  job.cursor = kv_.snapshot_cursor();
+  return job;
+}
+
+bool StateMachine::continue_snapshot(SnapshotJob& job, std::size_t max_keys) const {
+  if (job.done) return true;
+  if (!kv_.save_chunk(job.cursor, max_keys, job.data)) return false;
+  if (job.cursor.done) {
+    job.data += job.tail;
+    job.tail.clear();
+    job.done = true;
+  }
+  return true;
+}
+
 Status StateMachine::restore(std::string_view bytes) {
   dcspb::StateMachineSnapshot snap;
   if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))

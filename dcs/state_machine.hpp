@@ -58,6 +58,9 @@ class StateMachine {
   ApplyResult apply(std::uint64_t index, const dcspb::InternalRequest& req);
   ApplyResult apply_conf_change(std::uint64_t index, const raft::ConfChange& cc);
 
+  // ApplyResult::events are only filled while wanted (a member with no watcher needs none).
+  void set_events_wanted(bool on) { kv_.set_events_wanted(on); }
+
   std::uint64_t applied_index() const { return applied_index_; }
   std::int64_t revision() const { return kv_.revision(); }
 
@@ -83,6 +86,20 @@ class StateMachine {
   // leaves the state unchanged when `bytes` is not a valid snapshot.
   std::string snapshot() const;
   Status restore(std::string_view bytes);
+
+  // The same bytes as snapshot(), made in steps on another thread while this state keeps
+  // changing: begin_snapshot() on the owning thread fixes the state (the small parts are
+  // encoded at once, the keys later); continue_snapshot(), called while the owner is not
+  // applying (the caller's lock), appends up to `max_keys` keys to `job.data`, then the rest.
+  // It returns false when the job became invalid (a compaction or restore since it began).
+  struct SnapshotJob {
+    std::string data;  // the encoding so far
+    std::string tail;  // leases and members, appended after the last key
+    KvStore::SnapshotCursor cursor;
+    bool done = false;
+  };
+  SnapshotJob begin_snapshot() const;
+  bool continue_snapshot(SnapshotJob& job, std::size_t max_keys) const;
 
  private:
   void apply_request(std::uint64_t index, const dcspb::InternalRequest& req, ApplyResult& out);

@@ -12,18 +12,19 @@
 namespace ha::dcs {
 
 template <class Resp, class Fill>
-grpc::ServerUnaryReactor* reply_from_state(DcsCore& core, grpc::CallbackServerContext* ctx, bool linearizable,
-                                           Resp* resp, Fill fill) {
+grpc::ServerUnaryReactor* reply_from_state(DcsCore& core, grpc::CallbackServerContext* ctx,
+                                           bool linearizable, Resp* resp, Fill fill) {
   auto* reactor = ctx->DefaultReactor();
   core.read(linearizable, call_deadline(*ctx, core.options().request_timeout),
             [&core, reactor, resp, fill = std::move(fill)](ha::dcs::Status st) mutable {
               if (st.ok()) st = fill(*resp);
               if (!st.ok()) {
-                reactor->Finish(to_grpc(st.error()));
+                core.complete([reactor, gst = to_grpc(st.error())] { reactor->Finish(gst); });
                 return;
               }
               core.fill_header(resp->mutable_header());
-              reactor->Finish(grpc::Status::OK);
+              // Serialising and writing the reply happens on a completion thread.
+              core.complete([reactor] { reactor->Finish(grpc::Status::OK); });
             });
   return reactor;
 }
