@@ -315,7 +315,18 @@ copy_binaries() {
       changed=1
     fi
   done
-  ((changed)) && say "programs copied to $BIN"
+  if ((changed)); then
+    say "programs copied to $BIN"
+    if compgen -G "$DEMO_DIR/node*/*.pid" >/dev/null; then
+      local f
+      for f in "$DEMO_DIR"/node*/*.pid; do
+        if pid_of "$f" >/dev/null; then
+          say "note: what already runs keeps the previous programs; 'deploy/demo.sh stop' then 'deploy/demo.sh' runs the new ones"
+          break
+        fi
+      done
+    fi
+  fi
   return 0
 }
 
