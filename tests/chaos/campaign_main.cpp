@@ -41,12 +41,13 @@ struct Args {
   std::string out;
   std::string check;
   bool keep = false;
+  bool rollback = false;
 };
 
 int usage(const std::string& why) {
   std::cerr << "chaos_campaign: " << why << "\n"
             << "usage: chaos_campaign --hadcs PATH [--seconds N | --minutes N] [--seed S] [--members 3|5]\n"
-            << "                      [--out DIR] [--keep]       (needs root)\n"
+            << "                      [--out DIR] [--keep] [--rollback]       (needs root)\n"
             << "       chaos_campaign --check HISTORY_FILE\n";
   return 2;
 }
@@ -71,6 +72,7 @@ std::optional<Args> parse(int argc, char** argv, std::string& err) {
       else if (k == "--out") a.out = val();
       else if (k == "--check") a.check = val();
       else if (k == "--keep") a.keep = true;
+      else if (k == "--rollback") a.rollback = true;
       else err = "unknown option " + k;
     } catch (...) {
       err = "bad value for " + k;
@@ -188,7 +190,7 @@ int campaign(const Args& a) {
     workloads.start();
 
     Nemesis nemesis(net, members, [&] { return find_leader(probe, a.members); });
-    Schedule schedule(a.seed);
+    Schedule schedule(a.seed, a.rollback);
     const auto t_end = std::chrono::steady_clock::now() + Ms(static_cast<std::int64_t>(a.seconds * 1000));
     auto watch_crashes = [&] {
       for (const std::string& c : members.reap_unexpected()) {

@@ -71,6 +71,22 @@ void Members::resume_all() {
   for (int i = 0; i < size(); ++i) resume(i);
 }
 
+void Members::save_copy(int i) {
+  if (running(i)) return;
+  const std::string old = data_dir(i) + ".old";
+  run_command({"rm", "-rf", old});
+  if (run_command({"cp", "-a", data_dir(i), old}) != 0) run_command({"rm", "-rf", old});
+}
+
+bool Members::has_copy(int i) const { return access((data_dir(i) + ".old").c_str(), F_OK) == 0; }
+
+bool Members::rollback(int i) {
+  if (!has_copy(i)) return false;
+  kill9(i);
+  run_command({"rm", "-rf", data_dir(i)});
+  return run_command({"cp", "-a", data_dir(i) + ".old", data_dir(i)}) == 0;
+}
+
 void Members::stop_all() {
   for (M& m : m_) {
     if (m.pid > 0) {

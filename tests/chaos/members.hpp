@@ -27,6 +27,11 @@ class Members {
   void pause(int i);  // SIGSTOP
   void resume(int i);  // SIGCONT
   void resume_all();
+  // Copies member i's data folder aside (it must not be running: a consistent copy).
+  void save_copy(int i);
+  bool has_copy(int i) const;
+  // kill -9 member i and replace its data folder with the saved copy; false without a copy.
+  bool rollback(int i);
   void stop_all();  // SIGCONT + SIGTERM, SIGKILL after 10 s
   bool running(int i) const { return m_.at(static_cast<std::size_t>(i)).pid > 0; }
   bool paused(int i) const { return m_.at(static_cast<std::size_t>(i)).paused; }

@@ -18,6 +18,7 @@ const char* to_string(FaultKind kind) {
     case FaultKind::kKillLeader: return "kill-leader";
     case FaultKind::kPause: return "pause";
     case FaultKind::kPauseLeader: return "pause-leader";
+    case FaultKind::kRollback: return "rollback";
   }
   return "?";
 }
@@ -28,7 +29,8 @@ Fault Schedule::next() {
       FaultKind::kLoss,         FaultKind::kDelay,           FaultKind::kCutLink, FaultKind::kKill,
       FaultKind::kKillLeader,   FaultKind::kPause,           FaultKind::kPauseLeader};
   Fault f;
-  f.kind = kAll[rng_() % std::size(kAll)];
+  const std::uint64_t r = rng_();
+  f.kind = rollback_ && r % 6 == 0 ? FaultKind::kRollback : kAll[(r / 6) % std::size(kAll)];
   f.pick = rng_();
   f.hold_ms = 1500 + static_cast<int>(rng_() % 4500);
   f.quiet_ms = 1000 + static_cast<int>(rng_() % 2000);
@@ -96,10 +98,17 @@ std::string Nemesis::apply(const Fault& f) {
       return "link of " + name(order[0]) + " down";
     case FaultKind::kKill:
       members_.kill9(order[0]);
+      members_.save_copy(order[0]);
       return "kill -9 " + name(order[0]);
     case FaultKind::kKillLeader:
       members_.kill9(leader);
+      members_.save_copy(leader);
       return "kill -9 " + name(leader) + " (leader)";
+    case FaultKind::kRollback:
+      for (int i : order) {
+        if (members_.rollback(i)) return "rollback " + name(i) + " (kill -9, data folder from its last kill)";
+      }
+      return "";
     case FaultKind::kPause: {
       int target = order[0] == leader ? order[1] : order[0];
       members_.pause(target);

@@ -26,6 +26,8 @@ enum class FaultKind {
   kKillLeader,       // kill -9 the leader, restart it when healing
   kPause,            // SIGSTOP a random follower, SIGCONT when healing
   kPauseLeader,      // SIGSTOP the leader, SIGCONT when healing
+  kRollback,         // kill -9 a member, its data folder replaced by the copy saved at an earlier
+                     // kill; restarted when healing (only with Schedule(seed, true))
 };
 const char* to_string(FaultKind kind);
 
@@ -39,11 +41,12 @@ struct Fault {
 // The next fault of the schedule of `seed` (each call draws the next).
 class Schedule {
  public:
-  explicit Schedule(std::uint64_t seed) : rng_(seed) {}
+  explicit Schedule(std::uint64_t seed, bool rollback = false) : rng_(seed), rollback_(rollback) {}
   Fault next();
 
  private:
   std::mt19937_64 rng_;
+  bool rollback_;
 };
 
 class Nemesis {

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs a chaos campaign against hadcs (tests/chaos/campaign_main.cpp) and keeps its report:
 #   tests/chaos/run.sh --minutes N --seed S [--members 3|5] [--out DIR] [--build DIR]
-#                      [--campaign BIN --hadcs BIN] [--keep]
+#                      [--campaign BIN --hadcs BIN] [--keep] [--rollback]
 # Builds chaos_campaign and hadcs in --build (default build/chaos) unless both binaries are given.
 # The report is DIR/report.txt (faults, operations, checker verdicts), with DIR/history.txt and an
 # anomaly-N.txt per anomaly (replay: chaos_campaign --check FILE); the members' logs stay in
 # DIR/work when anything was found (or with --keep). Needs root (network namespaces); exits 77
-# (skipped) otherwise. Whatever happens to the campaign, its namespaces (named after its PID)
+# (skipped) otherwise. --rollback adds the fault "a member's data folder restored from an older
+# copy" (off by default: a member that refuses such a folder counts as a crash in the report). Whatever happens to the campaign, its namespaces (named after its PID)
 # are deleted here by name.
+# The whole script is read before it runs (one block), so editing it during a campaign is safe.
+{
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,8 +25,9 @@ while (($#)); do
     --build) BUILD=$2; shift 2 ;;
     --campaign) CAMPAIGN=$2; shift 2 ;;
     --hadcs) HADCS=$2; shift 2 ;;
-    --keep) KEEP=(--keep); shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --keep) KEEP+=(--keep); shift ;;
+    --rollback) KEEP+=(--rollback); shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,3 +55,4 @@ for n in sw c n1 n2 n3 n4 n5 n6 n7 n8 n9; do
 done
 echo "run.sh: exit $RC; report: $OUT/report.txt"
 exit $RC
+}
