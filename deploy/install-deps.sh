@@ -18,6 +18,7 @@ packages=(
   postgresql-15          # server and client (initdb, pg_ctl, pg_basebackup, pg_rewind, psql)
   etcd-server etcd-client  # etcdctl drives hadcs; etcd is the benchmark's yardstick
   iproute2               # network namespaces for the multi-host test
+  iptables               # one-way packet loss in the chaos campaigns
   procps util-linux iputils-ping  # ps/pgrep, setpriv/runuser, ping
   curl                   # the demo and the deploy tests read the HTTP health endpoints
 )

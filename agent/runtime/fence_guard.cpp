@@ -10,12 +10,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "agent/runtime/proc_stat.hpp"
 #include "dcs/client/client.hpp"
 #include "dcs/client/log.hpp"
 
@@ -39,40 +38,11 @@ std::int64_t now_ns() {
       .count();
 }
 
-bool is_alive(pid_t pid) {
-  if (pid <= 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
-}
-
 std::string comm_of(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
   std::string comm;
   std::getline(f, comm);
   return comm;
-}
-
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> out;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    // after ") ": state, ppid
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
 }
 
 bool read_message(int fd, Message& m) {
@@ -169,7 +139,7 @@ std::string fence_postmaster(const std::string& data_dir, bool* stopped) {
   long pid = 0;
   if (!(f >> pid) || pid <= 0) return "no postmaster.pid in " + data_dir + "; nothing to stop";
   const auto postmaster = static_cast<pid_t>(pid);
-  if (!is_alive(postmaster)) return "postmaster " + std::to_string(pid) + " is not running";
+  if (!process_running(postmaster)) return "postmaster " + std::to_string(pid) + " is not running";
   const std::string comm = comm_of(postmaster);
   if (comm.find("postgres") == std::string::npos && comm.find("postmaster") == std::string::npos) {
     return "pid " + std::to_string(pid) + " from postmaster.pid is '" + comm +
@@ -178,19 +148,19 @@ std::string fence_postmaster(const std::string& data_dir, bool* stopped) {
   done = false;
   const auto children = children_of(postmaster);
   ::kill(postmaster, SIGQUIT);  // immediate shutdown: every backend quits at once
-  for (int i = 0; i < 100 && is_alive(postmaster); ++i) {
+  for (int i = 0; i < 100 && process_running(postmaster); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!is_alive(postmaster)) {
+  if (!process_running(postmaster)) {
     done = true;
     return "stopped PostgreSQL (postmaster " + std::to_string(pid) + ", immediate shutdown)";
   }
   for (pid_t c : children) ::kill(c, SIGKILL);
   ::kill(postmaster, SIGKILL);
-  for (int i = 0; i < 100 && is_alive(postmaster); ++i) {
+  for (int i = 0; i < 100 && process_running(postmaster); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  done = !is_alive(postmaster);
+  done = !process_running(postmaster);
   return "killed PostgreSQL (postmaster " + std::to_string(pid) +
          " and its children; it did not stop within 1 s of SIGQUIT)";
 }

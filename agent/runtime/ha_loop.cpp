@@ -2,14 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
 #include <regex>
 
 #include "agent/dcs_values.hpp"
+#include "agent/runtime/proc_stat.hpp"
 #include "dcs/client/log.hpp"
 #include <ha_version.hpp>
 
@@ -31,16 +28,6 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
 std::string status_message(const pg::PgStatus& s) { return s.ok() ? std::string() : s.message(); }
-
-// Gone or a zombie: the postmaster died.
-bool process_gone(int pid) {
-  if (::kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
 
 // The reason with WAL positions, durations and numbers taken out: two loops that only differ
 // in those are the same decision for the log.
@@ -466,7 +453,7 @@ void HaLoop::feed_fence() {
   SteadyTime sent{};
   std::int64_t lease_sent = 0;
   while (!stopping_) {
-    if (const int pid = postmaster_pid_.load(); pid > 0 && process_gone(pid)) {
+    if (const int pid = postmaster_pid_.load(); pid > 0 && !process_running(pid)) {
       postmaster_pid_ = 0;
       log_warn(kLog, "the postmaster (pid {}) is gone", pid);
       wake();
