@@ -3,8 +3,10 @@
 // config (ttl 3 s, loop_wait 1 s, retry_timeout 1 s). Prints the median and the max of each:
 //  - unplanned failover: kill -9 of the primary's agent and PostgreSQL -> the first write
 //    acknowledged by the new primary (a writer tries every node every 10 ms);
-//  - PostgreSQL-only crash: kill -9 of the primary's PostgreSQL -> the first write it
-//    acknowledges again;
+//  - whole-node crash: the same with the agent's fence guard killed too, as when the machine
+//    dies (the guard cannot revoke the lease: the lock goes when it expires);
+//  - PostgreSQL-only crash: kill -9 of the primary's PostgreSQL (all its processes gone) -> the
+//    first write it acknowledges again;
 //  - planned switchover: the longest gap between acknowledged writes of a writer that writes
 //    every 20 ms while POST /switchover moves the primary to another node;
 //  - bootstrap: starting the 3 agents (hadcs already up) -> a leader and two streaming replicas.
@@ -78,12 +80,12 @@ double bootstrap_once(bool verbose) {
   return ms;
 }
 
-double failover_once(HaCluster& c, bool verbose) {
+double failover_once(HaCluster& c, bool verbose, AgentNode::Crash how) {
   const int p = settle(c);
   SqlWriter w(c.pg_ports(), new_table(c, p), Ms(10), Ms(1000));
   if (!w.wait_more_acks(10, Ms(10000))) throw E2eError("the writer does not get acks");
   const auto crash = Clock::now();
-  c.node(p).crash_node();
+  c.node(p).crash_node(how);
   const int q = c.wait_primary(Ms(60000), p);
   if (!w.wait_more_acks(1, Ms(30000))) throw E2eError("no write acknowledged after the crash");
   const auto first = w.first_ack_after(crash, c.node(q).pg_port());
@@ -99,8 +101,9 @@ double pg_crash_once(HaCluster& c, bool verbose) {
   const int p = settle(c);
   SqlWriter w({c.node(p).pg_port()}, new_table(c, p), Ms(10), Ms(1000));
   if (!w.wait_more_acks(10, Ms(10000))) throw E2eError("the writer does not get acks");
-  const auto crash = Clock::now();
   if (c.node(p).kill_postgres() <= 0) throw E2eError("no postmaster to kill");
+  // From the moment every PostgreSQL process is gone: an ack after it is the restarted server's.
+  const auto crash = Clock::now();
   const auto end = Clock::now() + Ms(60000);
   std::optional<SqlWriter::Ack> first;
   while (!first && Clock::now() < end) {
@@ -154,8 +157,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> only;
   bool verbose = false;
   app.add_option("--runs", runs, "runs of each scenario")->check(CLI::Range(1, 100));
-  app.add_option("--only", only, "scenarios: failover, pgcrash, switchover, bootstrap")
-      ->check(CLI::IsMember({"failover", "pgcrash", "switchover", "bootstrap"}));
+  app.add_option("--only", only, "scenarios: failover, nodecrash, pgcrash, switchover, bootstrap")
+      ->check(CLI::IsMember({"failover", "nodecrash", "pgcrash", "switchover", "bootstrap"}));
   app.add_flag("-v,--verbose", verbose, "print each run");
   CLI11_PARSE(app, argc, argv);
   auto wanted = [&](const std::string& s) {
@@ -173,11 +176,16 @@ int main(int argc, char** argv) {
   if (wanted("bootstrap")) {
     run("bootstrap", runs, figures["bootstrap"], [&] { return bootstrap_once(verbose); });
   }
-  if (wanted("failover") || wanted("pgcrash") || wanted("switchover")) {
+  if (wanted("failover") || wanted("nodecrash") || wanted("pgcrash") || wanted("switchover")) {
     try {
       HaCluster c;
       if (wanted("failover")) {
-        run("failover", runs, figures["failover"], [&] { return failover_once(c, verbose); });
+        run("failover", runs, figures["failover"],
+            [&] { return failover_once(c, verbose, AgentNode::Crash::agent_and_postgres); });
+      }
+      if (wanted("nodecrash")) {
+        run("nodecrash", runs, figures["nodecrash"],
+            [&] { return failover_once(c, verbose, AgentNode::Crash::whole_node); });
       }
       if (wanted("pgcrash")) {
         run("pgcrash", runs, figures["pgcrash"], [&] { return pg_crash_once(c, verbose); });
@@ -199,6 +207,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %10s %10s %6s %8s\n", "scenario", "median ms", "max ms", "runs", "failed");
   if (wanted("failover"))
     print_row("unplanned failover (kill -9 agent+postgres)", figures["failover"]);
+  if (wanted("nodecrash")) {
+    print_row("whole-node crash (fence guard too: lease expiry)", figures["nodecrash"]);
+  }
   if (wanted("pgcrash")) print_row("PostgreSQL-only crash -> writable again", figures["pgcrash"]);
   if (wanted("switchover"))
     print_row("planned switchover: longest write gap", figures["switchover"]);

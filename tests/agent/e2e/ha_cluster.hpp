@@ -52,7 +52,7 @@ class HaCluster {
   // it, and the monitor had a round since; returns its index. Throws with the state and the
   // logs on timeout.
   int wait_primary(Ms timeout, int not_this = -1);
-  // Waits until each of `replicas` is in recovery and streaming from `primary`.
+  // Waits until each of `replicas` is streaming from `primary` in 3 polls 100 ms apart.
   void wait_streaming(int primary, const std::vector<int>& replicas, Ms timeout);
   // Every node other than `primary`.
   std::vector<int> others(int primary) const;
@@ -61,7 +61,7 @@ class HaCluster {
 
   // One line per node: role seen by the monitor, agent and postmaster pids; then the leader key.
   std::string state();
-  // Every agent's log tail.
+  // Every agent's and PostgreSQL's log tail.
   std::string logs(std::size_t bytes = 2500) const;
 
  private:
