@@ -311,6 +311,23 @@ class Nemesis {
   const RoleMonitor& monitor_;
 };
 
+// The lines of an agent log (each starts with an ISO UTC time, "2026-11-30T09:31:44.525Z") whose
+// time of day lies in [from, to] ("HH:MM:SS.mmm"), at most `max` of them.
+std::string log_excerpt(const std::string& path, const std::string& from, const std::string& to, std::size_t max) {
+  std::ifstream f(path);
+  std::string out;
+  std::size_t n = 0;
+  for (std::string line; std::getline(f, line) && n < max;) {
+    if (line.size() < 24 || line[10] != 'T') continue;
+    const std::string tod = line.substr(11, 12);
+    if (tod >= from && tod <= to) {
+      out += "      " + line + "\n";
+      ++n;
+    }
+  }
+  return out;
+}
+
 void copy_logs(const PgNodes& nodes, const std::string& work, const std::string& out) {
   for (int i = 0; i < nodes.size(); ++i) {
     const std::string to = out + "/logs/" + nodes.name(i);
@@ -348,6 +365,11 @@ int campaign(const Args& a) {
                        wall_time(wall0 + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                              std::chrono::duration<double, std::milli>(ms))));
   };
+  auto tod = [&](double ms) {  // "HH:MM:SS.mmm" (UTC) of campaign time `ms`, as the agents log it
+    return wall_time(wall0 + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                 std::chrono::duration<double, std::milli>(ms)))
+        .substr(0, 12);
+  };
   auto say = [&](const std::string& s) { std::cout << "chaos-pg: [" << stamp(now_ms()) << "] " << s << std::endl; };
   say(fmt::format("seed {}, {} s of faults, synchronous_mode {}; work {}; report in {}", a.seed, a.seconds,
                   a.sync ? "on" : "off", work, out));
@@ -366,6 +388,7 @@ int campaign(const Args& a) {
   std::vector<std::string> replica_lag;
   bool harness_failed = false;
   std::unique_ptr<PgNodes> nodes_keep;  // for copy_logs after the processes stopped
+  std::vector<double> excerpt_at;       // campaign times of anomalies: agent log lines around them
   {
     Network net(3, tag, work + "/network.log");
     enter_namespace(net.client_ns());
@@ -513,6 +536,16 @@ int campaign(const Args& a) {
   r += fmt::format("PostgreSQL-layer chaos campaign: seed {}, 3 nodes (hadcs + haagent + PostgreSQL 15 per network "
                    "namespace), synchronous_mode {}, {} s of faults; started {} (campaign time 0)\n",
                    a.seed, a.sync ? "on" : "off", a.seconds, wall_time(wall0));
+  {
+    std::ifstream f(nodes_keep->agent_log(0));
+    for (std::string line; std::getline(f, line);) {
+      const auto at = line.find("haagent 0");
+      if (at != std::string::npos) {
+        r += "agent: " + line.substr(at) + "\n";
+        break;
+      }
+    }
+  }
   r += fmt::format("cluster formed at {:.1f} s; faults from then to {:.1f} s\n", formed_ms / 1000,
                    faults_end_ms / 1000);
   r += fmt::format("faults injected: {}\n", faults.size());
@@ -545,6 +578,7 @@ int campaign(const Args& a) {
     anomalies += violations.size();
     r += fmt::format("  ANOMALY two writable primaries in {} monitor rounds:\n", violations.size());
     for (const auto& v : violations) {
+      if (excerpt_at.size() < 3) excerpt_at.push_back(v.at_ms);
       r += fmt::format("    [{}]", stamp(v.at_ms));
       for (const auto& w : v.writable) {
         r += fmt::format(" {} writable (asked {:.1f} ms, answered {:.1f} ms);", nodes_keep->name(w.node),
@@ -577,6 +611,7 @@ int campaign(const Args& a) {
       r += fmt::format("  ANOMALY {} acknowledged inserts lost in synchronous mode: {}\n", lost.size(), list(lost));
       for (const InsertOp& op : ops) {
         if (op.outcome == Outcome::ok && !final_ids->count(op.id) && op.id <= lost.front() + 20) {
+          if (op.id == lost.front()) excerpt_at.push_back(op.complete_ms);
           r += fmt::format("    id {} acknowledged by {} at [{}]\n", op.id, nodes_keep->name(op.node),
                            stamp(op.complete_ms));
         }
@@ -605,8 +640,16 @@ int campaign(const Args& a) {
   } else if (!harness_failed) {
     ++anomalies;
     r += fmt::format("  ANOMALY not healed {} s after the faults stopped: {}\n", a.heal_seconds, heal_why);
+    excerpt_at.push_back(faults_end_ms + a.heal_seconds * 1000);
   }
   for (const std::string& p : problems) r += "  PROBLEM " + p + "\n";
+  for (double at : excerpt_at) {
+    r += fmt::format("agent logs from 5 s before to 2 s after the anomaly at [{}]:\n", stamp(at));
+    for (int i = 0; i < nodes_keep->size(); ++i) {
+      r += "    " + nodes_keep->name(i) + ":\n" +
+           log_excerpt(nodes_keep->agent_log(i), tod(std::max(0.0, at - 5000)), tod(at + 2000), 60);
+    }
+  }
   r += fmt::format("verdict: {} ({} anomalies)\n", anomalies == 0 ? "PASS" : "FAIL", anomalies);
   r += "hactl list at the end:\n" + final_list;
   r += "role changes seen by the monitor:\n";
