@@ -41,6 +41,9 @@ struct LocalPostgres {
   PgRole role = PgRole::unknown;
   std::int64_t timeline = 0;
   Lsn write_lsn;           // primary: pg_current_wal_lsn(); stopped: the end of its WAL
+  // Stopped without a clean shutdown (crash, kill, immediate stop): write_lsn is only its last
+  // checkpoint, and it may have written WAL past that.
+  bool wal_end_unknown = false;
   Lsn receive_lsn;         // replica: pg_last_wal_receive_lsn()
   Lsn replay_lsn;          // replica: pg_last_wal_replay_lsn()
   bool streaming = false;  // the WAL receiver streams

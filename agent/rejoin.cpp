@@ -11,6 +11,16 @@ bool diverged_from(const Observation& obs, const Member& leader, std::string& wh
   const std::int64_t theirs = std::max(leader.timeline, obs.dcs.cluster_timeline());
   if (pg.timeline == 0 || pg.timeline >= theirs) return false;
   const Lsn mine = pg.wal_position();
+  if (pg.wal_end_unknown && pg.role == PgRole::primary) {
+    // A primary that stopped uncleanly (its agent died, the node crashed) may have written
+    // past the point where the new timeline forked; only pg_rewind can tell (it says when
+    // there is nothing to do).
+    why = fmt::format(
+        "I was a primary on timeline {} and stopped uncleanly, so my WAL may go past where {}'s "
+        "timeline {} forked",
+        pg.timeline, leader.name, theirs);
+    return true;
+  }
   const auto end = obs.dcs.timeline_end(pg.timeline);
   if (!end) {
     why = fmt::format("my timeline {} is behind {}'s {} and where it forked is unknown",

@@ -7,7 +7,13 @@ namespace ha::dcs {
 
 void LeaderOps::lease_keep_alive(const etcdserverpb::LeaseKeepAliveRequest& req,
                                  Reply<etcdserverpb::LeaseKeepAliveResponse> reply) {
-  core_.run([this, id = req.id(), reply = std::move(reply)] {
+  // A leader cut off from its quorum must not renew: a new leader may already count the lease
+  // down, and the holder would believe it has more time than it has. So a keep-alive is
+  // answered only after a ReadIndex round confirms, after it arrived, that this member still
+  // leads; any later leader then gives the lease a full TTL from after that moment.
+  const auto deadline = DcsCore::Clock::now() + core_.options().request_timeout;
+  core_.read(true, deadline, [this, id = req.id(), reply = std::move(reply)](Status st) {
+    if (!st.ok()) return reply(st.error());
     if (!core_.is_leader()) return reply(errors::not_leader());
     etcdserverpb::LeaseKeepAliveResponse resp;
     core_.fill_header(resp.mutable_header());

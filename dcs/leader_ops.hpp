@@ -33,7 +33,8 @@ class LeaderOps {
  public:
   explicit LeaderOps(DcsCore& core) : core_(core) {}
 
-  // All of these post onto the driver thread and reply there.
+  // All of these post onto the driver thread and reply there. A keep-alive is answered after a
+  // ReadIndex confirms this member's leadership.
   void lease_keep_alive(const etcdserverpb::LeaseKeepAliveRequest& req, Reply<etcdserverpb::LeaseKeepAliveResponse> reply);
   void lease_time_to_live(const etcdserverpb::LeaseTimeToLiveRequest& req,
                           Reply<etcdserverpb::LeaseTimeToLiveResponse> reply);

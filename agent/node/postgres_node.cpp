@@ -244,6 +244,7 @@ void PostgresNode::observe_not_running(LocalPostgres& pg) {
   }
   pg.timeline = std::max(cd->timeline, cd->min_recovery_timeline);
   pg.write_lsn = std::max(cd->checkpoint_lsn, cd->min_recovery_lsn);
+  pg.wal_end_unknown = cd->state == pg::ClusterState::kInProduction;
 }
 
 std::optional<Lsn> PostgresNode::timeline_start_of(std::uint32_t timeline) {

@@ -182,8 +182,10 @@ std::vector<PeerStatus> HaLoop::probe(const std::vector<std::string>& names, con
 }
 
 void HaLoop::iteration() {
+  Observation obs = observe(Now{SteadyClock::now(), WallClock::now()});
+  // The clock is read after observing: reading the DCS may take up to retry_timeout, and the
+  // fencing deadline must be judged against the time the decision is taken.
   const Now now{SteadyClock::now(), WallClock::now()};
-  Observation obs = observe(now);
   Decision d = decide(obs, now);
   if (const auto* ask = d.find<ProbeMembers>()) {
     obs.peers = probe(ask->names, obs.dcs);

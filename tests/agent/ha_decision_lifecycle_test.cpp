@@ -65,6 +65,27 @@ TEST_CASE("rejoin: WAL not past the fork point -> simply follow the new leader")
   expect(s, {"StartAsReplica(node2)", "UpdateMemberKey(node1)"}, {"replica of the leader node2"});
 }
 
+TEST_CASE("rejoin: a former primary stopped uncleanly is rewound even if its checkpoint is before the fork") {
+  // Its agent died and the fence guard stopped it: the control file only knows the last
+  // checkpoint, and writes acknowledged after it may lie past the fork point.
+  auto s = former_primary();
+  s.obs.pg.role = PgRole::primary;
+  s.obs.pg.write_lsn = Lsn{0x3000000};
+  s.obs.pg.wal_end_unknown = true;
+  expect(s, {"Rewind(node2)", "UpdateMemberKey(node1)"},
+         {"stopped uncleanly, so my WAL may go past where node2's timeline 2 forked",
+          "rewinding from node2"});
+}
+
+TEST_CASE("rejoin: a replica on the old timeline stopped uncleanly simply follows") {
+  auto s = former_primary();
+  s.m("node1").role = PgRole::replica;
+  s.obs.pg.role = PgRole::replica;
+  s.obs.pg.write_lsn = Lsn{0x3000000};
+  s.obs.pg.wal_end_unknown = true;
+  expect(s, {"StartAsReplica(node2)", "UpdateMemberKey(node1)"}, {"replica of the leader node2"});
+}
+
 TEST_CASE("rejoin: fork point unknown (no history entry) -> rewind to be safe") {
   auto s = former_primary();
   s.obs.dcs.history.clear();
