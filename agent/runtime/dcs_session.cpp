@@ -151,7 +151,11 @@ void DcsSession::watch(std::function<void()> wake) {
       *client_, w,
       [wake = std::move(wake), prefix](const std::vector<mvccpb::Event>& events) {
         for (const auto& e : events) {
-          if (wakes_the_loop(e.kv().key().substr(prefix.size()))) {
+          const std::string suffix = e.kv().key().substr(prefix.size());
+          // A member that appears (a new replica) wants its replication slot from the leader.
+          const bool new_member = e.type() == mvccpb::Event::PUT && e.kv().version() == 1 &&
+                                  suffix.rfind("members/", 0) == 0;
+          if (new_member || wakes_the_loop(suffix)) {
             wake();
             return;
           }

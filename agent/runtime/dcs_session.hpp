@@ -60,7 +60,8 @@ class DcsSession {
   // Revokes the lease (the leader and member keys go with it). At shutdown.
   void revoke_lease(Millis timeout);
 
-  // Calls `wake` (from the watcher's thread) when a key that needs a prompt decision changes.
+  // Calls `wake` (from the watcher's thread) when a key that needs a prompt decision changes
+  // or a member key appears.
   void watch(std::function<void()> wake);
 
   // --- the DCS actions of decide()

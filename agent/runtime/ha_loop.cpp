@@ -195,6 +195,14 @@ void HaLoop::iteration() {
   log_decision(d, now);
 
   bool failed = false;
+  // A new replica shows itself before it clones: the leader then creates its replication slot
+  // meanwhile, and the clone streams through it from the start.
+  const bool member_first = d.has<CloneFrom>() || d.has<Reinitialize>();
+  if (member_first) {
+    if (const auto* m = d.find<UpdateMemberKey>()) {
+      if (auto e = execute(*m, obs); !e.empty()) log_warn(kLog, "{} failed: {}", describe(*m), e);
+    }
+  }
   for (const auto& a : d.actions) {
     if (std::holds_alternative<ProbeMembers>(a)) continue;
     // The member key is published even when an earlier action failed: others must see us.
