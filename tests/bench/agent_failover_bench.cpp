@@ -69,6 +69,7 @@ int settle(HaCluster& c) {
 double bootstrap_once(bool verbose) {
   HaClusterOptions o;
   o.start_agents = false;
+  o.fsync = true;
   HaCluster c(o);
   const auto t0 = Clock::now();
   c.start_agents();
@@ -178,7 +179,9 @@ int main(int argc, char** argv) {
   }
   if (wanted("failover") || wanted("nodecrash") || wanted("pgcrash") || wanted("switchover")) {
     try {
-      HaCluster c;
+      HaClusterOptions o;
+      o.fsync = true;
+      HaCluster c(o);
       if (wanted("failover")) {
         run("failover", runs, figures["failover"],
             [&] { return failover_once(c, verbose, AgentNode::Crash::agent_and_postgres); });
@@ -203,7 +206,7 @@ int main(int argc, char** argv) {
 
   std::printf(
       "\nhaagent defaults: ttl 3 s, loop_wait 1 s, retry_timeout 1 s; hadcs heartbeat "
-      "100 ms, election 1000 ms; PostgreSQL with fsync off\n");
+      "100 ms, election 1000 ms; PostgreSQL with fsync on (its default)\n");
   std::printf("%-44s %10s %10s %6s %8s\n", "scenario", "median ms", "max ms", "runs", "failed");
   if (wanted("failover"))
     print_row("unplanned failover (kill -9 agent+postgres)", figures["failover"]);

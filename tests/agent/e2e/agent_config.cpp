@@ -28,7 +28,7 @@ std::string render_agent_config(const AgentConfigSpec& s) {
     << "\n"
     << "  parameters:\n"
     << "    unix_socket_directories: " << s.socket_dir << "\n"
-    << "    fsync: off\n"
+    << (s.fsync ? "" : "    fsync: off\n")
     << "    shared_buffers: 16MB\n"
     << "    max_connections: 40\n"
     << "    log_min_messages: warning\n"

@@ -24,6 +24,7 @@ struct AgentConfigSpec {
   std::uint16_t api_port = 0;
   std::vector<std::string> dcs_endpoints;  // host:port
   bool synchronous_mode = false;
+  bool fsync = false;  // tests run faster without it; the benchmark keeps PostgreSQL's default
 };
 
 std::string render_agent_config(const AgentConfigSpec& spec);

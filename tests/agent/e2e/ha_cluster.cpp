@@ -61,6 +61,7 @@ HaCluster::HaCluster(HaClusterOptions options) : options_(options) {
     spec.api_port = ha::itest::free_port();
     spec.dcs_endpoints = endpoints;
     spec.synchronous_mode = options_.synchronous_mode;
+    spec.fsync = options_.fsync;
     watched.push_back({spec.name, spec.pg_port});
     nodes_.push_back(std::make_unique<AgentNode>(spec, node_dir, haagent));
   }

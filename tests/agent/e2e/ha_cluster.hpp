@@ -21,6 +21,7 @@ namespace ha::e2e {
 struct HaClusterOptions {
   int nodes = 3;
   bool synchronous_mode = false;
+  bool fsync = false;        // PostgreSQL's fsync (off in tests, for speed)
   bool start_agents = true;  // start every agent in the constructor (not waiting for anything)
 };
 
