@@ -345,6 +345,8 @@ void copy_logs(const PgNodes& nodes, const std::string& work, const std::string&
     std::error_code ec;
     fs::copy_file(nodes.agent_log(i), to + "/haagent.log", fs::copy_options::overwrite_existing, ec);
     fs::copy_file(nodes.dcs_log(i), to + "/hadcs.log", fs::copy_options::overwrite_existing, ec);
+    fs::copy_file(nodes.pg_data(i) + "/postmaster.log", to + "/postmaster.log", fs::copy_options::overwrite_existing,
+                  ec);
     if (fs::exists(nodes.pg_data(i) + "/log")) {
       fs::copy(nodes.pg_data(i) + "/log", to + "/postgresql-log",
                fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
@@ -399,6 +401,7 @@ int campaign(const Args& a) {
   bool harness_failed = false;
   std::unique_ptr<PgNodes> nodes_keep;  // for copy_logs after the processes stopped
   std::vector<double> excerpt_at;       // campaign times of anomalies: agent log lines around them
+  double not_healed_at = -1;            // the heal deadline: agent log lines before it
   {
     Network net(3, tag, work + "/network.log");
     enter_namespace(net.client_ns());
@@ -661,7 +664,7 @@ int campaign(const Args& a) {
   } else if (!harness_failed) {
     ++anomalies;
     r += fmt::format("  ANOMALY not healed {} s after the faults stopped: {}\n", a.heal_seconds, heal_why);
-    excerpt_at.push_back(faults_end_ms + a.heal_seconds * 1000);
+    not_healed_at = faults_end_ms + a.heal_seconds * 1000;
   }
   for (const std::string& p : problems) r += "  PROBLEM " + p + "\n";
   for (double at : excerpt_at) {
@@ -669,6 +672,21 @@ int campaign(const Args& a) {
     for (int i = 0; i < nodes_keep->size(); ++i) {
       r += "    " + nodes_keep->name(i) + ":\n" +
            log_excerpt(nodes_keep->agent_log(i), tod(std::max(0.0, at - 5000)), tod(at + 2000), 60);
+    }
+  }
+  if (not_healed_at >= 0) {
+    r += fmt::format("agent logs in the 20 s before the heal deadline [{}] (the last 25 lines each):\n",
+                     stamp(not_healed_at));
+    for (int i = 0; i < nodes_keep->size(); ++i) {
+      const std::string lines = log_excerpt(nodes_keep->agent_log(i), tod(std::max(0.0, not_healed_at - 20000)),
+                                            tod(not_healed_at), 100000);
+      std::size_t start = lines.size(), n = 0;
+      while (start > 0 && n <= 25) {  // back to the start of the 25th line from the end
+        const auto nl = lines.rfind('\n', start - 1);
+        ++n;
+        start = nl == std::string::npos ? 0 : nl;
+      }
+      r += "    " + nodes_keep->name(i) + ":\n" + lines.substr(start == 0 ? 0 : start + 1);
     }
   }
   r += fmt::format("verdict: {} ({} anomalies)\n", anomalies == 0 ? "PASS" : "FAIL", anomalies);
