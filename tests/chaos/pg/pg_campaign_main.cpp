@@ -579,6 +579,11 @@ int campaign(const Args& a) {
     const auto colon = f.what.find(" n");
     fault_kinds[f.what.substr(0, colon)]++;
   }
+  if (!fault_kinds.empty()) {
+    r += "  by kind:";
+    for (const auto& [kind, count] : fault_kinds) r += fmt::format(" {} x{};", kind, count);
+    r += "\n";
+  }
   std::map<Outcome, std::size_t> by_outcome;
   std::set<std::int64_t> acked, attempted;
   for (const InsertOp& op : ops) {
