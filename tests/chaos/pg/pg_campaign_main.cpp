@@ -390,6 +390,8 @@ int campaign(const Args& a) {
   std::vector<std::string> problems;  // anomalies other than the checks' (crashes, no heal, harness)
   std::vector<InsertOp> ops;
   std::vector<RoleMonitor::Violation> violations;
+  std::vector<RoleMonitor::Foreign> foreign;
+  std::string system_identifier;
   std::vector<std::vector<RoleMonitor::Change>> changes;
   std::uint64_t rounds = 0;
   double formed_ms = 0, faults_end_ms = 0, healed_ms = -1;
@@ -428,7 +430,6 @@ int campaign(const Args& a) {
       if (!h.why.empty()) throw std::runtime_error("the cluster did not form within 120 s: " + h.why);
       formed_ms = now_ms();
       say("cluster formed: primary " + nodes->name(h.primary) + ", two streaming replicas");
-      std::string err;
       {
         ConnectOptions o;
         o.conninfo = nodes->conninfo(h.primary);
@@ -437,10 +438,13 @@ int campaign(const Args& a) {
         auto r = c->query("CREATE TABLE chaos_ids(id bigint PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())",
                           {}, Ms(10000));
         if (!r.ok()) throw std::runtime_error("cannot create the table: " + r.error().message);
+        auto id = c->query("SELECT system_identifier::text FROM pg_control_system()");
+        if (!id.ok() || id->rows.empty() || !id->rows[0][0]) throw std::runtime_error("cannot read the system identifier");
+        system_identifier = *id->rows[0][0];
       }
       std::vector<std::string> conninfos;
       for (int i = 0; i < 3; ++i) conninfos.push_back(nodes->conninfo(i));
-      RoleMonitor monitor(conninfos, t0, Ms(50));
+      RoleMonitor monitor(conninfos, system_identifier, t0, Ms(50));
       InsertWriter writer(conninfos, t0, Ms(20));
       Nemesis nemesis(net, *nodes, monitor);
       std::mt19937_64 rng(a.seed);
@@ -509,6 +513,7 @@ int campaign(const Args& a) {
       watch_crashes();
       ops = writer.ops();
       violations = monitor.violations();
+      foreign = monitor.foreign_writable();
       changes = monitor.changes();
       rounds = monitor.rounds();
       final_list = nodes->hactl_list();
@@ -614,6 +619,18 @@ int campaign(const Args& a) {
                          w.sent_ms / 1000, w.received_ms / 1000);
       }
       r += "\n";
+    }
+  }
+  if (foreign.empty()) {
+    r += "  writable servers of another cluster (system identifier not the cluster's " + system_identifier +
+         "): never seen\n";
+  } else {
+    anomalies += foreign.size();
+    r += fmt::format("  ANOMALY a writable server of another cluster (not {}), taking connections:\n", system_identifier);
+    for (const auto& f : foreign) {
+      if (excerpt_at.size() < 3) excerpt_at.push_back(f.first_ms);
+      r += fmt::format("    [{}] to [{}] {} writable with system identifier {} ({} answers)\n", stamp(f.first_ms),
+                       stamp(f.last_ms), nodes_keep->name(f.node), f.system_identifier, f.answers);
     }
   }
   if (!final_ids) {

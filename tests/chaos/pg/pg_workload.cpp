@@ -128,8 +128,13 @@ void InsertWriter::run() {
   }
 }
 
-RoleMonitor::RoleMonitor(std::vector<std::string> conninfos, Clock::time_point t0, Ms interval)
-    : conninfos_(std::move(conninfos)), t0_(t0), interval_(interval), changes_(conninfos_.size()) {
+RoleMonitor::RoleMonitor(std::vector<std::string> conninfos, std::string system_identifier, Clock::time_point t0,
+                         Ms interval)
+    : conninfos_(std::move(conninfos)),
+      system_identifier_(std::move(system_identifier)),
+      t0_(t0),
+      interval_(interval),
+      changes_(conninfos_.size()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -143,6 +148,11 @@ void RoleMonitor::stop() {
 std::vector<RoleMonitor::Violation> RoleMonitor::violations() const {
   std::lock_guard lock(mu_);
   return violations_;
+}
+
+std::vector<RoleMonitor::Foreign> RoleMonitor::foreign_writable() const {
+  std::lock_guard lock(mu_);
+  return foreign_;
 }
 
 std::vector<std::vector<RoleMonitor::Change>> RoleMonitor::changes() const {
@@ -166,9 +176,22 @@ void RoleMonitor::run() {
       const double sent = since(t0_);
       if (!conns[i] || !conns[i]->ok()) conns[i] = connect(conninfos_[i], Ms(250));
       if (conns[i]) {
-        auto w = writable(*conns[i], Ms(250));
-        if (w) {
-          roles[i] = *w ? Role::writable : Role::recovery;
+        auto r = conns[i]->query(
+            "SELECT pg_is_in_recovery(), (SELECT system_identifier::text FROM pg_control_system())", {}, Ms(250));
+        if (r.ok() && !r->rows.empty() && r->rows[0].size() == 2 && r->rows[0][0]) {
+          roles[i] = *r->rows[0][0] == "f" ? Role::writable : Role::recovery;
+          const std::string sysid = r->rows[0][1].value_or("");
+          if (roles[i] == Role::writable && sysid != system_identifier_) {
+            const double at = since(t0_);
+            std::lock_guard lock(mu_);
+            if (!foreign_.empty() && foreign_.back().node == static_cast<int>(i) &&
+                foreign_.back().system_identifier == sysid && at - foreign_.back().last_ms < 1000) {
+              foreign_.back().last_ms = at;
+              ++foreign_.back().answers;
+            } else {
+              foreign_.push_back({at, at, static_cast<int>(i), sysid, 1});
+            }
+          }
         } else {
           conns[i].reset();
         }

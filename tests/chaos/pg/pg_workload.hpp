@@ -7,7 +7,9 @@
 //    wait for a synchronous standby would be acknowledged by PostgreSQL with only a WARNING, so
 //    the client's own deadline (the connection is closed) is what bounds a statement.
 //  - RoleMonitor asks every node pg_is_in_recovery() every ~50 ms and records each node's role
-//    changes and every round in which two nodes answered "not in recovery".
+//    changes and every round in which two nodes answered "not in recovery"; it also records every
+//    writable answer from a server whose system identifier is not the cluster's (a node that
+//    initdb'ed a new cluster and takes writes).
 // Times are milliseconds since the campaign's start (a steady clock shared with the caller).
 #pragma once
 
@@ -70,8 +72,16 @@ class RoleMonitor {
     double at_ms;
     std::vector<Answer> writable;  // two or more nodes answered "not in recovery" in one round
   };
+  struct Foreign {
+    double first_ms, last_ms;  // first and last writable answer of this run of answers
+    int node;
+    std::string system_identifier;
+    std::uint64_t answers;
+  };
 
-  RoleMonitor(std::vector<std::string> conninfos, Clock::time_point t0, std::chrono::milliseconds interval);
+  // `system_identifier`: the cluster's (pg_control_system()).
+  RoleMonitor(std::vector<std::string> conninfos, std::string system_identifier, Clock::time_point t0,
+              std::chrono::milliseconds interval);
   ~RoleMonitor();
   RoleMonitor(const RoleMonitor&) = delete;
   RoleMonitor& operator=(const RoleMonitor&) = delete;
@@ -79,6 +89,7 @@ class RoleMonitor {
 
   std::uint64_t rounds() const { return rounds_.load(); }
   std::vector<Violation> violations() const;
+  std::vector<Foreign> foreign_writable() const;
   std::vector<std::vector<Change>> changes() const;
   // The nodes that answered "not in recovery" in the last round.
   std::vector<int> writable_now() const;
@@ -86,10 +97,12 @@ class RoleMonitor {
  private:
   void run();
   std::vector<std::string> conninfos_;
+  std::string system_identifier_;
   Clock::time_point t0_;
   std::chrono::milliseconds interval_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> rounds_{0};
+  std::vector<Foreign> foreign_;
   mutable std::mutex mu_;
   std::vector<std::vector<Change>> changes_;
   std::vector<int> writable_now_;
