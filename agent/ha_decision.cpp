@@ -363,6 +363,13 @@ Decision follower(const Observation& obs, Now now) {
   if (lm == nullptr || lm->conn_url.empty()) {
     return b.done("the leader " + holder + " has not published its address yet; waiting");
   }
+  if (pg.state == PgState::starting && !pg.following.empty() && pg.following != holder) {
+    // A standby that cannot become consistent without WAL from its upstream would wait
+    // forever for one that no longer leads (a rewind from a member that lost the lock since).
+    b.add(FollowNewLeader{holder, lm->conn_url});
+    return b.done("PostgreSQL is starting as a replica of " + pg.following + ", but " + holder +
+                  " leads now; re-pointing it");
+  }
   if (pg.state == PgState::starting || pg.state == PgState::stopping) {
     return b.done("PostgreSQL is " + std::string(to_string(pg.state)) + "; following " + holder +
                   " once it settles");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "agent/node/node_settings.hpp"
@@ -19,6 +20,9 @@ namespace ha::agent {
 namespace {
 
 constexpr Millis kStartTimeout{60'000};        // pg_ctl start -w: until it accepts connections
+// A standby accepts connections only once it is consistent, which may need WAL from an upstream
+// that is not there yet; the loop must not sit in pg_ctl meanwhile (it may have to re-point it).
+constexpr Millis kStandbyStartWait{10'000};
 constexpr Millis kStopTimeout{60'000};         // a fast stop (shutdown checkpoint)
 constexpr Millis kImmediateTimeout{15'000};    // an immediate stop
 constexpr Millis kKillWait{5'000};             // after SIGKILL
@@ -46,11 +50,19 @@ bool looks_like_member_slot(const pg::SlotInfo& slot) {
 
 pg::PgStatus PostgresNode::start_server() {
   should_run_ = true;
-  auto s = control_.start(pg::StartOptions{kStartTimeout, std::nullopt});
+  std::error_code ec;
+  const bool standby = std::filesystem::exists(control_.data_dir() + "/standby.signal", ec);
+  auto s = control_.start(pg::StartOptions{standby ? kStandbyStartWait : kStartTimeout, std::nullopt});
   drop_connection();
   if (s) {
     start_failed_ = false;
     return s;
+  }
+  if (standby && s.error().kind == pg::PgErrorKind::kTimeout &&
+      control_.status().state == pg::PostmasterState::kRunning) {
+    // Still recovering towards consistency: the loop watches it as "starting".
+    start_failed_ = false;
+    return {};
   }
   // A timeout leaves it starting; anything else (and not running) is a failed start.
   start_failed_ = control_.status().state != pg::PostmasterState::kRunning;

@@ -86,6 +86,18 @@ TEST_CASE("rejoin: a replica on the old timeline stopped uncleanly simply follow
   expect(s, {"StartAsReplica(node2)", "UpdateMemberKey(node1)"}, {"replica of the leader node2"});
 }
 
+TEST_CASE("rejoin: a replica still starting towards another upstream is re-pointed at the leader") {
+  Scenario s("node1");
+  s.leader_is("node2");
+  s.obs.pg.state = PgState::starting;
+  s.obs.pg.role = PgRole::unknown;
+  s.obs.pg.following = "node3";
+  expect(s, {"FollowNewLeader(node2)", "UpdateMemberKey(node1)"},
+         {"starting as a replica of node3, but node2 leads now; re-pointing it"});
+  s.obs.pg.following = "node2";
+  expect(s, {"UpdateMemberKey(node1)"}, {"PostgreSQL is starting; following node2 once it settles"});
+}
+
 TEST_CASE("rejoin: fork point unknown (no history entry) -> rewind to be safe") {
   auto s = former_primary();
   s.obs.dcs.history.clear();
