@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <csignal>
 #include <ctime>
@@ -581,8 +582,12 @@ int campaign(const Args& a) {
   std::map<std::string, int> fault_kinds;
   for (const FaultRecord& f : faults) {
     r += fmt::format("  [{}] {} (held {} ms)\n", stamp(f.at_ms), f.what, f.hold_ms);
-    const auto colon = f.what.find(" n");
-    fault_kinds[f.what.substr(0, colon)]++;
+    std::size_t name_at = f.what.find(" n");  // the kind is what comes before the node's name
+    while (name_at != std::string::npos &&
+           (name_at + 2 >= f.what.size() || !std::isdigit(static_cast<unsigned char>(f.what[name_at + 2])))) {
+      name_at = f.what.find(" n", name_at + 1);
+    }
+    fault_kinds[f.what.substr(0, name_at)]++;
   }
   if (!fault_kinds.empty()) {
     r += "  by kind:";
@@ -697,10 +702,10 @@ int campaign(const Args& a) {
     }
   }
   if (not_healed_at >= 0) {
-    r += fmt::format("agent logs in the 20 s before the heal deadline [{}] (the last 25 lines each):\n",
+    r += fmt::format("agent logs in the 60 s before the heal deadline [{}] (the last 25 lines each):\n",
                      stamp(not_healed_at));
     for (int i = 0; i < nodes_keep->size(); ++i) {
-      const std::string lines = log_excerpt(nodes_keep->agent_log(i), tod(std::max(0.0, not_healed_at - 20000)),
+      const std::string lines = log_excerpt(nodes_keep->agent_log(i), tod(std::max(0.0, not_healed_at - 60000)),
                                             tod(not_healed_at), 100000);
       std::size_t start = lines.size(), n = 0;
       while (start > 0 && n <= 25) {  // back to the start of the 25th line from the end
