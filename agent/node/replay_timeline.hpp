@@ -18,7 +18,9 @@ std::uint32_t replay_timeline_from_history(std::uint32_t reported, Lsn replay_ls
                                            std::uint32_t history_timeline,
                                            const std::string& history_text);
 
-// Reads <data_dir>/pg_wal for the newest history file; `reported` when there is none.
+// Reads <data_dir>/pg_wal for the newest history file; `reported` when there is none, or when
+// pg_wal holds no WAL segment of the timeline the history points to (a standby that went past
+// the switch point on the old timeline: it diverged, and must not pass for the new one).
 std::uint32_t replay_timeline(const std::string& data_dir, std::uint32_t reported, Lsn replay_lsn);
 
 }  // namespace ha::agent
