@@ -141,7 +141,11 @@ Decision bootstrap(const Observation& obs) {
     b.add(ReleaseLeaderLock{});
     return b.done("the data directory is empty but I hold the lock; releasing it");
   }
-  if (obs.memory.claimed_initialize) {
+  // Ours to bootstrap only while the initialize key still says "being bootstrapped": once it
+  // holds a system identifier the cluster exists, and an empty data directory (a re-clone that
+  // failed half-way) must be cloned again, never initdb'ed into a second, writable cluster.
+  const bool cluster_exists = obs.dcs.initialize && !obs.dcs.initialize->empty();
+  if (obs.memory.claimed_initialize && !cluster_exists) {
     if (obs.memory.bootstrap_failed) {
       b.add(DeleteInitializeKey{});
       return b.done(
@@ -160,6 +164,10 @@ Decision bootstrap(const Observation& obs) {
     return b.done("no cluster yet (no initialize key); racing to bootstrap it");
   }
   if (source == nullptr) {
+    if (cluster_exists) {
+      return b.done("my data directory is empty and the cluster has no running leader to clone "
+                    "from; waiting");
+    }
     return b.done(
         "another member is bootstrapping the cluster (initialize key taken); waiting "
         "for a leader to clone from");

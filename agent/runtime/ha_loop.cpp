@@ -244,7 +244,11 @@ std::string HaLoop::execute(const Action& action, const Observation& obs) {
             memory_.bootstrap_failed = !s.ok();
             return status_message(s);
           },
-          [&](const SetInitializeKey& a) { return dcs.set_initialize(a.system_identifier, timeout).message; },
+          [&](const SetInitializeKey& a) {
+            auto out = dcs.set_initialize(a.system_identifier, timeout);
+            if (out.ok) memory_.claimed_initialize = false;  // the cluster exists now
+            return out.message;
+          },
           [&](const DeleteInitializeKey&) {
             auto out = dcs.delete_initialize(timeout);
             if (out.ok) {

@@ -213,6 +213,21 @@ TEST_CASE("bootstrap: lost the race, leader up -> clone from it (or from a clone
   expect(t, {"CloneFrom(node2)", "UpdateMemberKey(node3)"}, {"cloning from node2 (clonefrom)"});
 }
 
+TEST_CASE("bootstrap: the member that bootstrapped long ago, its data directory empty again, clones") {
+  // A rewind and a re-clone failed (the leader died meanwhile) and left the directory empty:
+  // the cluster exists (the initialize key holds its system identifier), so no new initdb.
+  auto s = empty_node("node1");
+  s.obs.memory.claimed_initialize = true;
+  s.obs.dcs.leader.reset();
+  s.obs.dcs.initialize = "7300000000000000001";
+  expect(s, {"UpdateMemberKey(node1)"}, {"the cluster has no running leader to clone from"});
+  auto t = empty_node("node1");
+  t.obs.memory.claimed_initialize = true;
+  t.leader_is("node2");
+  t.obs.dcs.initialize = "7300000000000000001";
+  expect(t, {"CloneFrom(node2)", "UpdateMemberKey(node1)"}, {"cloning from node2 (the leader)"});
+}
+
 TEST_CASE("bootstrap: our initdb failed -> give the initialize key back") {
   auto s = empty_node("node1");
   s.obs.dcs = ClusterView{};
