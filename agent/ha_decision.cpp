@@ -371,12 +371,13 @@ Decision follower(const Observation& obs, Now now) {
   if (lm == nullptr || lm->conn_url.empty()) {
     return b.done("the leader " + holder + " has not published its address yet; waiting");
   }
-  if (pg.state == PgState::starting && !pg.following.empty() && pg.following != holder) {
+  if (pg.state == PgState::starting && pg.role != PgRole::primary && pg.following != holder) {
     // A standby that cannot become consistent without WAL from its upstream would wait
     // forever for one that no longer leads (a rewind from a member that lost the lock since).
     b.add(FollowNewLeader{holder, lm->conn_url});
-    return b.done("PostgreSQL is starting as a replica of " + pg.following + ", but " + holder +
-                  " leads now; re-pointing it");
+    return b.done("PostgreSQL is starting as a replica of " +
+                  (pg.following.empty() ? std::string("no one") : pg.following) + ", but " +
+                  holder + " leads now; re-pointing it");
   }
   if (pg.state == PgState::starting || pg.state == PgState::stopping) {
     return b.done("PostgreSQL is " + std::string(to_string(pg.state)) + "; following " + holder +
@@ -400,6 +401,16 @@ Decision follower(const Observation& obs, Now now) {
     }
     return b.done("following the leader " + holder +
                   (pg.streaming ? " (streaming)" : " (not streaming yet)") + note);
+  }
+  if (obs.memory.rewind_failed) {
+    // pg_rewind that fails half-way leaves the data directory in an unknown state.
+    if (obs.self.remove_data_directory_on_rewind_failure) {
+      b.add(Reinitialize{holder, lm->conn_url});
+      return b.done("the last pg_rewind failed, so my data directory cannot be trusted; re-cloning "
+                    "from " + holder + " (remove_data_directory_on_rewind_failure)");
+    }
+    return b.done("the last pg_rewind failed and remove_data_directory_on_rewind_failure is off: "
+                  "not starting PostgreSQL; run hactl reinit");
   }
   const auto plan = plan_rejoin(obs, *lm);
   if (plan.path != RejoinPlan::Path::follow) return rejoin_step(b, plan, *lm);
@@ -540,6 +551,10 @@ Decision no_leader(const Observation& obs, Now now) {
   if (!pg.is_running()) {
     if (pg.state == PgState::starting || pg.state == PgState::stopping) {
       return b.done("no leader; PostgreSQL is " + std::string(to_string(pg.state)) + "; waiting");
+    }
+    if (obs.memory.rewind_failed) {
+      return b.done("no leader; the last pg_rewind failed, so my data directory cannot be trusted; "
+                    "waiting for a leader to re-clone from");
     }
     b.add(StartAsReplica{});
     return b.done("no leader; PostgreSQL is " + std::string(to_string(pg.state)) +

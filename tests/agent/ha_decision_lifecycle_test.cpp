@@ -98,6 +98,32 @@ TEST_CASE("rejoin: a replica still starting towards another upstream is re-point
   expect(s, {"UpdateMemberKey(node1)"}, {"PostgreSQL is starting; following node2 once it settles"});
 }
 
+TEST_CASE("rejoin: after a failed pg_rewind a stopped node is re-cloned, never started") {
+  auto s = former_primary();
+  s.obs.pg.write_lsn = kLsn;  // looks as if no rewind were needed
+  s.obs.memory.rewind_failed = true;
+  expect(s, {"Reinitialize(node2)", "UpdateMemberKey(node1)"},
+         {"the last pg_rewind failed, so my data directory cannot be trusted; re-cloning"});
+  s.obs.self.remove_data_directory_on_rewind_failure = false;
+  expect(s, {"UpdateMemberKey(node1)"}, {"not starting PostgreSQL; run hactl reinit"});
+  // Without a leader it waits rather than starting a half-rewound server.
+  auto t = former_primary();
+  t.obs.memory.rewind_failed = true;
+  t.obs.dcs.leader.reset();
+  t.obs.dcs.failover.reset();
+  expect(t, {"UpdateMemberKey(node1)"}, {"waiting for a leader to re-clone from"});
+}
+
+TEST_CASE("rejoin: a replica started without an upstream, still starting, is pointed at the leader") {
+  Scenario s("node1");
+  s.leader_is("node2");
+  s.obs.pg.state = PgState::starting;
+  s.obs.pg.role = PgRole::replica;
+  s.obs.pg.following.clear();
+  expect(s, {"FollowNewLeader(node2)", "UpdateMemberKey(node1)"},
+         {"starting as a replica of no one, but node2 leads now"});
+}
+
 TEST_CASE("rejoin: fork point unknown (no history entry) -> rewind to be safe") {
   auto s = former_primary();
   s.obs.dcs.history.clear();
