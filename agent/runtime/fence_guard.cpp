@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/runtime/proc_stat.hpp"
+#include "agent/postgres/proc_stat.hpp"
 #include "dcs/client/client.hpp"
 #include "dcs/client/log.hpp"
 

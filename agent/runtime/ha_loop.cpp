@@ -6,7 +6,7 @@
 #include <regex>
 
 #include "agent/dcs_values.hpp"
-#include "agent/runtime/proc_stat.hpp"
+#include "agent/postgres/proc_stat.hpp"
 #include "dcs/client/log.hpp"
 #include <ha_version.hpp>
 

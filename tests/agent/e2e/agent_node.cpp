@@ -1,47 +1,18 @@
 #include "tests/agent/e2e/agent_node.hpp"
 
-#include <dirent.h>
 #include <httplib.h>
 #include <signal.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "agent/postgres/proc_stat.hpp"
 
 namespace ha::e2e {
 
-bool process_alive(int pid) {
-  if (pid <= 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  if (close == std::string::npos || close + 2 >= line.size()) return false;
-  const char state = line[close + 2];
-  return state != 'Z' && state != 'X';
-}
+bool process_alive(int pid) { return ha::agent::process_running(pid); }
 
-std::vector<int> children_of(int pid) {
-  std::vector<int> out;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat("/proc/" + n + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    int ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == pid) out.push_back(std::stoi(n));
-  }
-  ::closedir(d);
-  return out;
-}
+std::vector<int> children_of(int pid) { return ha::agent::children_of(pid); }
 
 AgentNode::AgentNode(AgentConfigSpec spec, std::string dir, std::string haagent_path)
     : spec_(std::move(spec)),

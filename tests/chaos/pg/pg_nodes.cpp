@@ -1,6 +1,5 @@
 #include "tests/chaos/pg/pg_nodes.hpp"
 
-#include <dirent.h>
 #include <httplib.h>
 #include <pwd.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent/postgres/proc_stat.hpp"
 #include "tests/chaos/command.hpp"
 
 namespace ha::chaos::pg {
@@ -22,38 +22,9 @@ namespace fs = std::filesystem;
 using Ms = std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-bool process_alive(pid_t pid) {
-  if (pid <= 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  if (close == std::string::npos || close + 2 >= line.size()) return false;
-  const char state = line[close + 2];
-  return state != 'Z' && state != 'X';
-}
+bool process_alive(pid_t pid) { return ha::agent::process_running(pid); }
 
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> out;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat("/proc/" + n + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    int ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stoi(n)));
-  }
-  ::closedir(d);
-  return out;
-}
+std::vector<pid_t> children_of(pid_t parent) { return ha::agent::children_of(parent); }
 
 std::string process_comm(pid_t pid) {
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");

@@ -1,5 +1,6 @@
 // What /proc says about a process: whether it still runs (a zombie does not) and which
-// processes it is the parent of. For the fence guard and the loop's postmaster watch.
+// processes it is the parent of. For the fence guard, the loop's postmaster watch and the tests
+// that kill and watch PostgreSQL.
 #pragma once
 
 #include <sys/types.h>

@@ -1,4 +1,4 @@
-#include "agent/runtime/proc_stat.hpp"
+#include "agent/postgres/proc_stat.hpp"
 
 #include <filesystem>
 #include <fstream>
