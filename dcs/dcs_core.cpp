@@ -91,6 +91,28 @@ void DcsCore::fail_waiter(std::uint64_t id, const Error& e) {
   done(r);
 }
 
+void DcsCore::complete(std::function<void()> fn) {
+  completions_pending_.push_back(std::move(fn));
+  // Posted behind the driver's queued work, so everything finished meanwhile goes in one batch.
+  if (completions_pending_.size() == 1) driver_->post([this] { flush_completions(); });
+}
+
+void DcsCore::flush_completions() {
+  constexpr std::size_t kSplitAbove = 16;  // a large batch is shared by both threads
+  std::vector<std::function<void()>> batch;
+  batch.swap(completions_pending_);
+  auto run_all = [](std::vector<std::function<void()>> fns) {
+    for (auto& fn : fns) fn();
+  };
+  if (batch.size() > kSplitAbove) {
+    std::vector<std::function<void()>> second(std::make_move_iterator(batch.begin() + batch.size() / 2),
+                                              std::make_move_iterator(batch.end()));
+    batch.resize(batch.size() / 2);
+    asio::post(completions_, [run_all, fns = std::move(second)]() mutable { run_all(std::move(fns)); });
+  }
+  asio::post(completions_, [run_all, fns = std::move(batch)]() mutable { run_all(std::move(fns)); });
+}
+
 std::int64_t DcsCore::renew_lease(std::int64_t id) {
   auto ttl = lease_timer_.renew(id, Clock::now());
   return ttl ? *ttl : 0;

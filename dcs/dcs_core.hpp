@@ -60,10 +60,12 @@ class DcsCore : public RaftApplication {
   // Proposes a membership change and calls back when it is applied.
   void change_membership(raft::ConfChange cc, Deadline deadline, std::function<void(Status)> done);
   void run(std::function<void()> fn) { driver_->post(std::move(fn)); }
-  // Runs `fn` on one of the completion threads: finishing gRPC calls (serialising the
-  // response, handing it to the transport) happens there, not on the driver thread, which only
-  // persists, sends and applies. `fn` must not touch the driver's state.
-  void complete(std::function<void()> fn) { asio::post(completions_, std::move(fn)); }
+  // Driver thread: runs `fn` soon on one of the completion threads: finishing gRPC calls
+  // (serialising the response, handing it to the transport) happens there, not on the driver
+  // thread, which only persists, sends and applies. The calls finished by one batch of applied
+  // entries go over together (one wake-up, not one per call). `fn` must not touch the driver's
+  // state.
+  void complete(std::function<void()> fn);
 
   // --- driver thread only ---
   StateMachine& sm() { return sm_; }
@@ -105,6 +107,7 @@ class DcsCore : public RaftApplication {
   void expire_waiters();
   void propose_expiries();
   void maybe_auto_compact();
+  void flush_completions();
 
   Options options_;
   RaftDriver* driver_ = nullptr;
@@ -123,6 +126,7 @@ class DcsCore : public RaftApplication {
   std::uint64_t ticks_ = 0;
   std::uint64_t db_size_ = 0;
   Clock::time_point last_compaction_check_ = Clock::now();
+  std::vector<std::function<void()>> completions_pending_;  // driver thread
   asio::thread_pool completions_{2};
 };
 

@@ -58,12 +58,46 @@ Ready Node::Impl::ready() {
   rd.committed_entries = log.next_committed_entries(cfg.max_committed_size_per_ready);
   rd.messages = std::move(msgs);
   msgs.clear();
+  drop_superseded_commit_updates(rd.messages);
   rd.read_states = std::move(read_states);
   read_states.clear();
   rd.must_sync = !rd.entries.empty() || rd.snapshot.has_value() ||
                  (rd.hard_state && (rd.hard_state->term != prev_hard.term || rd.hard_state->vote != prev_hard.vote));
   ready_outstanding = true;
   return rd;
+}
+
+void Node::Impl::drop_superseded_commit_updates(std::vector<Message>& out) {
+  // An append without entries only tells a follower the commit index (or probes it). When a
+  // later append to the same follower in this Ready carries a commit index at least as high,
+  // the empty one adds nothing: dropping it halves the messages of a loaded leader, which sends
+  // one such update after every commit. (Dropping a message is always safe in Raft.)
+  struct Later {
+    Term term;
+    Index commit;
+  };
+  std::map<NodeId, Later> later;  // per peer: the last append after position i
+  std::vector<bool> drop(out.size(), false);
+  bool any = false;
+  for (std::size_t i = out.size(); i-- > 0;) {
+    const Message& m = out[i];
+    if (m.type != MessageType::kAppend) continue;
+    auto it = later.find(m.to);
+    if (it == later.end()) {
+      later.emplace(m.to, Later{m.term, m.commit});
+    } else if (m.entries.empty() && it->second.term == m.term && it->second.commit >= m.commit) {
+      drop[i] = any = true;
+    }
+  }
+  if (!any) return;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!drop[i]) {
+      if (w != i) out[w] = std::move(out[i]);
+      ++w;
+    }
+  }
+  out.resize(w);
 }
 
 void Node::Impl::advance(const Ready& rd) {

@@ -85,6 +85,7 @@ class Node::Impl {
   bool maybe_commit();
   void on_commit_advanced();
   void send(Message m);
+  static void drop_superseded_commit_updates(std::vector<Message>& out);
   bool committed_entry_in_current_term() const;
 
   std::map<NodeId, Progress> progress;  // leader only: every voter and learner, self included

@@ -317,6 +317,46 @@ TEST_CASE("many proposals are batched into one append, within max_size_per_msg",
   CHECK(small.applied(2).size() == 100);
 }
 
+TEST_CASE("a commit-only append superseded by a later append in the same Ready is not sent",
+          "[conformance][5.3] the later append carries the same commit index, so one message per "
+          "follower is enough (dropping a message never breaks safety)") {
+  Network net({1, 2, 3}, Options::paper());
+  REQUIRE(net.elect(1));
+  REQUIRE(net.propose(1, "a") == ProposeResult::kOk);
+  net.process(1);
+  const Index a = net.last_index(1);
+  for (NodeId peer : {2, 3}) {
+    auto app = net.take(of_type(MessageType::kAppend, 1, peer));
+    REQUIRE(app.size() == 1);
+    net.step(app[0]);
+  }
+  auto acks = net.take(of_type(MessageType::kAppendResponse));
+  REQUIRE(acks.size() == 2);
+  // One ack commits "a" (an empty append to each follower would tell them), and "b" is proposed
+  // before the leader's next Ready: each follower gets one append, with "b" and commit = a.
+  net.node(1).step(acks[0]);
+  REQUIRE(net.node(1).propose("b") == ProposeResult::kOk);
+  net.process(1);
+  for (NodeId peer : {2, 3}) {
+    std::vector<Message> out;
+    for (const Message& m : net.queue()) {
+      if (m.type == MessageType::kAppend && m.from == 1 && m.to == peer) out.push_back(m);
+    }
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].entries.size() == 1);
+    CHECK(out[0].entries[0].data == "b");
+    CHECK(out[0].commit == a);
+  }
+  // The other ack arrives late; nothing is lost: both followers get both entries and the commit.
+  net.stabilize();
+  net.node(1).step(acks[1]);
+  net.stabilize();
+  net.tick_all(1);
+  CHECK(net.commit(2) == a + 1);
+  CHECK(net.commit(3) == a + 1);
+  CHECK(net.applied(3) == std::vector<std::string>{"a", "b"});
+}
+
 TEST_CASE("the leader sends a heartbeat to every follower each heartbeat interval",
           "[conformance][5.2] leaders send periodic heartbeats (AppendEntries without entries)") {
   Network net({1, 2, 3}, Options::paper());
