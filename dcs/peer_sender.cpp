@@ -19,6 +19,23 @@ PeerSender::PeerSender(raft::NodeId peer, std::string target, const PeerTranspor
 
 PeerSender::~PeerSender() { stop(); }
 
+// One call of RaftTransport.Stream. It only forwards its reactions to the sender, which owns
+// all the state (under its mutex) and deletes the stream once OnDone has run.
+class PeerSender::Stream : public grpc::ClientWriteReactor<ha::raftpb::MessageBatch> {
+ public:
+  explicit Stream(PeerSender& sender) : sender_(sender) {}
+  void OnWriteDone(bool ok) override { sender_.on_write_done(ok); }
+  void OnDone(const grpc::Status& status) override { sender_.on_stream_done(status); }
+
+  grpc::ClientContext ctx;
+  ha::raftpb::StreamSummary summary;
+  ha::raftpb::MessageBatch hello;
+  ha::raftpb::MessageBatch out;  // the batch in flight (one write at a time)
+
+ private:
+  PeerSender& sender_;
+};
+
 void PeerSender::start() { thread_ = std::thread([this] { run(); }); }
 
 void PeerSender::stop() {
@@ -26,7 +43,8 @@ void PeerSender::stop() {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
-    // Unblock a write stuck on a peer that stopped reading.
+    // Unblock snapshot writes stuck on a peer that stopped reading (the stream is closed by
+    // the control thread).
     for (grpc::ClientContext* c : active_) c->TryCancel();
   }
   cv_.notify_all();
@@ -64,7 +82,12 @@ void PeerSender::nudge() {
 }
 
 void PeerSender::enqueue(raft::Message m) {
+  if (m.type == raft::MessageType::kSnapshot) {
+    send_snapshot(std::move(m));
+    return;
+  }
   bool dropped = false;
+  Stream* write_on = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -72,13 +95,68 @@ void PeerSender::enqueue(raft::Message m) {
       dropped = true;
     } else {
       queue_.push_back(std::move(m));
+      write_on = take_batch_locked();
     }
   }
   if (dropped) {
     if (callbacks_.on_unreachable) callbacks_.on_unreachable(peer_);
     return;
   }
-  cv_.notify_one();
+  if (write_on != nullptr) write_on->StartWrite(&write_on->out);
+}
+
+PeerSender::Stream* PeerSender::take_batch_locked() {
+  if (stream_ == nullptr || !stream_open_ || writing_ || closing_ || queue_.empty()) return nullptr;
+  ha::raftpb::MessageBatch& out = stream_->out;
+  out.Clear();
+  out.set_cluster_id(options_.cluster_id);
+  out.set_from(options_.self);
+  in_flight_.clear();
+  while (!queue_.empty()) {
+    to_proto(queue_.front(), *out.add_messages());
+    in_flight_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  writing_ = true;
+  return stream_;
+}
+
+void PeerSender::on_write_done(bool ok) {
+  Stream* release = nullptr;
+  Stream* write_on = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) stream_failed_ = true;
+    if (!ok || closing_) {
+      // No more writes on this stream: let it finish (OnDone follows).
+      closing_ = true;
+      release = stream_;
+    } else {
+      if (!stream_open_) {
+        stream_open_ = true;
+        if (!connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
+      } else {
+        stream_wrote_ = true;
+      }
+      in_flight_.clear();
+      write_on = take_batch_locked();
+    }
+  }
+  if (release != nullptr) {
+    cv_.notify_all();
+    release->RemoveHold();
+  }
+  if (write_on != nullptr) write_on->StartWrite(&write_on->out);
+}
+
+void PeerSender::on_stream_done(const grpc::Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream_done_ = true;
+    stream_status_ = status;
+  }
+  cv_.notify_all();
 }
 
 void PeerSender::register_context(grpc::ClientContext* ctx) {
@@ -114,61 +192,69 @@ void PeerSender::run() {
   using namespace std::chrono;
   milliseconds backoff{50};
   for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
-    }
     // Open the stream at once, not on the first message: when the leader dies, the first
     // messages between the survivors (a pre-vote) must not wait for a connection handshake.
     auto stub = ha::raftpb::RaftTransport::NewStub(channel());
-    grpc::ClientContext ctx;
-    register_context(&ctx);
-    ha::raftpb::StreamSummary summary;
-    auto writer = stub->Stream(&ctx, &summary);
-    ha::raftpb::MessageBatch hello;
-    hello.set_cluster_id(options_.cluster_id);
-    hello.set_from(options_.self);
-    bool ok = writer->Write(hello);
-    bool hello_failed = !ok;
-    if (ok && !connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
+    auto stream = std::make_unique<Stream>(*this);
+    Stream* s = stream.get();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      stream_ = s;
+      stream_open_ = stream_failed_ = stream_done_ = closing_ = stream_wrote_ = false;
+      writing_ = true;  // the hello
+      in_flight_.clear();
+    }
+    s->hello.set_cluster_id(options_.cluster_id);
+    s->hello.set_from(options_.self);
+    stub->async()->Stream(&s->ctx, &s->summary, s);
+    // Held open until we close it, so that a write may be started on it from any thread.
+    s->AddHold();
+    s->StartWrite(&s->hello);
+    s->StartCall();
+
+    bool closed_by_us = false;
     bool stop_now = false;
+    bool hello_failed = false;
+    grpc::Status st;
     std::deque<raft::Message> batch;
-    while (ok) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || target_changed_ || !queue_.empty(); });
-        if (stopping_ || target_changed_) {
-          stop_now = stopping_;
-          break;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stream_done_ || closing_ || stopping_ || target_changed_; });
+      if (!closing_) {
+        // Stopping, or the peer's address changed: close the stream ourselves.
+        closed_by_us = true;
+        closing_ = true;
+        bool idle = !writing_;  // else the write's completion releases the hold
+        lock.unlock();
+        if (idle) {
+          // A clean end of the stream: the peer must not take it for our death.
+          s->StartWritesDone();
+          s->RemoveHold();
+        } else {
+          s->ctx.TryCancel();  // the write may be stuck on a peer that stopped reading
         }
-        batch.clear();
-        batch.swap(queue_);
+        lock.lock();
       }
-      ha::raftpb::MessageBatch out;
-      out.set_cluster_id(options_.cluster_id);
-      out.set_from(options_.self);
-      for (auto it = batch.begin(); it != batch.end();) {
-        if (it->type == raft::MessageType::kSnapshot) {
-          send_snapshot(std::move(*it));
-          it = batch.erase(it);
-          continue;
-        }
-        to_proto(*it, *out.add_messages());
-        ++it;
-      }
-      if (out.messages_size() == 0) continue;
-      ok = writer->Write(out);
-      if (ok) {
+      cv_.wait(lock, [&] { return stream_done_; });
+      stream_ = nullptr;
+      stop_now = stopping_;
+      hello_failed = !stream_open_;
+      st = stream_status_;
+      batch.swap(in_flight_);
+      if (stream_wrote_) {
         backoff = milliseconds{50};
         resent_ = false;
-        if (!connected_.exchange(true)) log_info(kLog, "connected to peer {:x}", peer_);
       }
     }
-    writer->WritesDone();
-    grpc::Status st = writer->Finish();
-    unregister_context(&ctx);
+    stream.reset();
     if (stop_now) return;
-    if (ok) continue;  // the peer's address changed: reconnect at once
+    if (closed_by_us) {
+      // The peer's address changed: reconnect at once, the batch in flight goes again.
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+      continue;
+    }
 
     bool was_connected = connected_.exchange(false);
     // Resend at most once per run of failures: a peer that keeps refusing our stream (another
@@ -212,6 +298,7 @@ void PeerSender::send_snapshot(raft::Message m) {
   // stop() joins these threads before the sender is destroyed, so `this` outlives them.
   PeerSender* self = this;
   std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
   snapshot_threads_.emplace_back([self, msg = std::move(m)]() mutable {
     auto stub = ha::raftpb::RaftTransport::NewStub(self->channel());
     grpc::ClientContext ctx;

@@ -1,6 +1,8 @@
-// PeerSender: the outbound half of the transport for one peer: a bounded queue drained by one
-// thread into a gRPC client stream, reconnecting with backoff; snapshots sent in chunks on
-// their own threads. Internal to PeerTransport.
+// PeerSender: the outbound half of the transport for one peer: a bounded queue written into a
+// gRPC client stream (callback API: the caller starts a write when none is in flight, and
+// each finished write starts the next, so no thread of ours wakes per message); a control
+// thread opens the stream, reconnects with backoff and reports a lost peer; snapshots are
+// sent in chunks on their own threads. Internal to PeerTransport.
 #pragma once
 
 #include <atomic>
@@ -31,11 +33,19 @@ class PeerSender {
   void nudge();
 
  private:
+  class Stream;  // one gRPC call; defined in the .cpp
+
   void run();
   void send_snapshot(raft::Message m);
   std::shared_ptr<grpc::Channel> channel();
   void register_context(grpc::ClientContext* ctx);
   void unregister_context(grpc::ClientContext* ctx);
+  // With mu_ held: moves queued messages into the stream's next batch if it may write now;
+  // returns the stream to call StartWrite on (after unlocking), or nullptr.
+  Stream* take_batch_locked();
+  // Stream callbacks (gRPC threads, or the thread that started the write).
+  void on_write_done(bool ok);
+  void on_stream_done(const grpc::Status& status);
 
   raft::NodeId peer_;
   PeerTransportOptions options_;
@@ -47,14 +57,25 @@ class PeerSender {
   std::string target_;
   bool target_changed_ = false;
   bool nudged_ = false;  // the peer is back: stop waiting to reconnect
-  bool resent_ = false;  // sender thread only: a failed batch was already sent again
+  bool resent_ = false;  // control thread only: a failed batch was already sent again
   bool stopping_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::atomic<bool> connected_{false};
-  std::atomic<int> snapshots_in_flight_{0};
   std::thread thread_;
   std::vector<std::thread> snapshot_threads_;
-  std::vector<grpc::ClientContext*> active_;  // calls in progress, cancelled by stop()
+  std::vector<grpc::ClientContext*> active_;  // snapshot calls in progress, cancelled by stop()
+
+  // The current stream (all under mu_). It stays alive (a gRPC hold) until `closing`, so a
+  // write may be started on it from any thread while it is open.
+  Stream* stream_ = nullptr;
+  bool stream_open_ = false;     // the hello was written: batches may follow
+  bool writing_ = false;         // a write is in flight
+  bool closing_ = false;         // no more writes: the hold is (being) released
+  bool stream_failed_ = false;   // a write failed
+  bool stream_done_ = false;     // OnDone ran: the stream may be deleted
+  bool stream_wrote_ = false;    // a batch was written on it (the peer took our stream)
+  grpc::Status stream_status_;
+  std::deque<raft::Message> in_flight_;  // the batch being written, resent once if it fails
 };
 
 }  // namespace ha::dcs

@@ -108,40 +108,71 @@ void PeerTransport::stop() {
   for (auto& [id, sender] : peers) sender->stop();
 }
 
-grpc::Status PeerTransport::Stream(grpc::ServerContext* ctx, grpc::ServerReader<ha::raftpb::MessageBatch>* reader,
-                                   ha::raftpb::StreamSummary* summary) {
-  ha::raftpb::MessageBatch batch;
-  raft::NodeId from = raft::kNone;
-  std::uint64_t received = 0;
-  bool first = true;
-  while (reader->Read(&batch)) {
-    if (batch.cluster_id() != options_.cluster_id) {
+// Reads one peer's stream: each batch is checked and its messages handed to on_message (which
+// posts them to the Raft driver) on the gRPC thread that read it. Deletes itself when done.
+class PeerTransport::InboundStream : public grpc::ServerReadReactor<ha::raftpb::MessageBatch> {
+ public:
+  InboundStream(PeerTransport& transport, grpc::CallbackServerContext* ctx, ha::raftpb::StreamSummary* summary)
+      : t_(transport), ctx_(ctx), summary_(summary) {
+    StartRead(&batch_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      summary_->set_received_messages(received_);
+      // A broken connection cancels the call; a sender that closed its stream on purpose (to
+      // reconnect elsewhere, or stopping cleanly) does not mean the peer died.
+      if (ctx_->IsCancelled()) report_lost();
+      Finish(grpc::Status::OK);
+      return;
+    }
+    if (batch_.cluster_id() != t_.options_.cluster_id) {
       log_warn(kLog, "refused a Raft stream from a member of another cluster ({:x}, ours is {:x})",
-               batch.cluster_id(), options_.cluster_id);
-      return cluster_mismatch(options_.cluster_id, batch.cluster_id());
+               batch_.cluster_id(), t_.options_.cluster_id);
+      Finish(cluster_mismatch(t_.options_.cluster_id, batch_.cluster_id()));
+      return;
     }
-    if (first && batch.from() != raft::kNone) {
-      first = false;
-      peer_seen(batch.from());
+    if (first_ && batch_.from() != raft::kNone) {
+      first_ = false;
+      t_.peer_seen(batch_.from());
     }
-    for (const auto& pm : batch.messages()) {
-      if (!valid_peer_message(pm) || pm.to() != options_.self) {
+    for (const auto& pm : batch_.messages()) {
+      if (!valid_peer_message(pm) || pm.to() != t_.options_.self) {
         log_warn(kLog, "dropped a malformed or misaddressed Raft message (type {}, from {:x}, to {:x})",
                  static_cast<int>(pm.type()), pm.from(), pm.to());
         continue;
       }
-      from = pm.from();
-      ++received;
-      if (callbacks_.on_message) callbacks_.on_message(from_proto(pm));
+      from_ = pm.from();
+      ++received_;
+      if (t_.callbacks_.on_message) t_.callbacks_.on_message(from_proto(pm));
     }
+    StartRead(&batch_);
   }
-  summary->set_received_messages(received);
-  // A broken connection cancels the call; a sender that closed its stream on purpose (to
-  // reconnect elsewhere, or stopping cleanly) does not mean the peer died.
-  if (ctx->IsCancelled() && from != raft::kNone && !stopped_ && callbacks_.on_peer_lost) {
-    callbacks_.on_peer_lost(from);
+
+  // The connection broke while no read was pending (or before OnReadDone saw it).
+  void OnCancel() override { report_lost(); }
+  void OnDone() override { delete this; }
+
+ private:
+  void report_lost() {
+    if (reported_.exchange(true)) return;
+    raft::NodeId from = from_;
+    if (from != raft::kNone && !t_.stopped_ && t_.callbacks_.on_peer_lost) t_.callbacks_.on_peer_lost(from);
   }
-  return grpc::Status::OK;
+
+  PeerTransport& t_;
+  grpc::CallbackServerContext* ctx_;
+  ha::raftpb::StreamSummary* summary_;
+  ha::raftpb::MessageBatch batch_;
+  std::atomic<raft::NodeId> from_{raft::kNone};
+  std::uint64_t received_ = 0;
+  bool first_ = true;
+  std::atomic<bool> reported_{false};
+};
+
+grpc::ServerReadReactor<ha::raftpb::MessageBatch>* PeerTransport::Stream(grpc::CallbackServerContext* ctx,
+                                                                          ha::raftpb::StreamSummary* summary) {
+  return new InboundStream(*this, ctx, summary);
 }
 
 grpc::Status PeerTransport::SendSnapshot(grpc::ServerContext* /*ctx*/,

@@ -1,6 +1,7 @@
 // PeerTransport: Raft traffic between hadcs members over gRPC (proto/raft.proto). One outbound
-// stream per peer, fed by a queue and its own thread; inbound streams are served by the gRPC
-// server. Snapshots go in chunks on a separate call. Not the Raft logic: it only moves messages
+// stream per peer, fed by a queue; inbound streams are read with gRPC's callback API, which
+// hands each batch to the Raft driver without another thread in between. Snapshots go in
+// chunks on a separate call. Not the Raft logic: it only moves messages
 // and reports what it sees (a peer's connection dropping, a snapshot sent or failed).
 #pragma once
 
@@ -42,7 +43,8 @@ struct PeerTransportOptions {
 
 class PeerSender;
 
-class PeerTransport : public ha::raftpb::RaftTransport::Service {
+class PeerTransport
+    : public ha::raftpb::RaftTransport::WithCallbackMethod_Stream<ha::raftpb::RaftTransport::Service> {
  public:
   PeerTransport(PeerTransportOptions options, PeerTransportCallbacks callbacks);
   ~PeerTransport() override;
@@ -61,12 +63,14 @@ class PeerTransport : public ha::raftpb::RaftTransport::Service {
   void stop();
 
   // gRPC service side.
-  grpc::Status Stream(grpc::ServerContext* ctx, grpc::ServerReader<ha::raftpb::MessageBatch>* reader,
-                      ha::raftpb::StreamSummary* summary) override;
+  grpc::ServerReadReactor<ha::raftpb::MessageBatch>* Stream(grpc::CallbackServerContext* ctx,
+                                                            ha::raftpb::StreamSummary* summary) override;
   grpc::Status SendSnapshot(grpc::ServerContext* ctx, grpc::ServerReader<ha::raftpb::SnapshotChunk>* reader,
                             ha::raftpb::SnapshotReceived* received) override;
 
  private:
+  class InboundStream;  // one peer's stream to us; defined in the .cpp
+
   PeerTransportOptions options_;
   PeerTransportCallbacks callbacks_;
   mutable std::mutex mu_;
