@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "dcs/client/log.hpp"
 
@@ -72,6 +73,7 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
   cfg.pre_vote = options.pre_vote;
   cfg.check_quorum = options.check_quorum;
   cfg.seed = options.seed;
+  if (const char* e = std::getenv("HA_INFLIGHT")) cfg.max_inflight_msgs = std::stoul(e);  // XXX
   node_ = std::make_unique<raft::Node>(cfg, storage_);
 }
 
@@ -150,6 +152,18 @@ void RaftDriver::handle_ready() {
     // thread after it, and a leader's messages never depend on a vote or term not yet durable.
     const bool send_first = node_->is_leader() && !rd.snapshot;
     if (send_first && !rd.messages.empty()) transport_->send(std::move(rd.messages));
+    // A leader then applies the committed entries that earlier Readies already persisted, so
+    // that their replies do not wait for this Ready's fsync of newer entries. (A follower
+    // persists and acknowledges first: its acknowledgement is on the leader's critical path.)
+    std::size_t applied_early = 0;
+    if (send_first) {
+      const raft::Index first_new =
+          rd.entries.empty() ? std::numeric_limits<raft::Index>::max() : rd.entries.front().index;
+      while (applied_early < rd.committed_entries.size() &&
+             rd.committed_entries[applied_early].index < first_new) {
+        apply_entry(rd.committed_entries[applied_early++]);
+      }
+    }
     if (rd.hard_state || !rd.entries.empty() || rd.snapshot) {
       auto t0 = clock::now();
       try {
@@ -177,12 +191,8 @@ void RaftDriver::handle_ready() {
       last_snapshot_index_ = applied_;
       log_info(kLog, "installed the leader's snapshot at index {}", applied_);
     }
-    for (const raft::Entry& e : rd.committed_entries) {
-      if (e.type == raft::EntryType::kConfChange || !e.data.empty()) {
-        app_.apply(e);
-        metrics_.proposals_committed++;
-      }
-      applied_ = e.index;
+    for (std::size_t i = applied_early; i < rd.committed_entries.size(); ++i) {
+      apply_entry(rd.committed_entries[i]);
     }
     metrics_.applied_index = applied_;
     metrics_.commit_index = node_->status().hard_state.commit;
@@ -196,6 +206,14 @@ void RaftDriver::handle_ready() {
     serve_reads();
     maybe_snapshot();
   }
+}
+
+void RaftDriver::apply_entry(const raft::Entry& e) {
+  if (e.type == raft::EntryType::kConfChange || !e.data.empty()) {
+    app_.apply(e);
+    metrics_.proposals_committed++;
+  }
+  applied_ = e.index;
 }
 
 void RaftDriver::serve_reads() {
@@ -242,59 +260,83 @@ void RaftDriver::maybe_snapshot() {
   if (snapshot_give_ups_ < 3) task = app_.snapshot_task();
   if (!task) {
     auto t0 = clock::now();
-    std::string data = app_.snapshot();
-    finish_snapshot(std::move(meta), std::move(data), clock::now() - t0);
+    raft::Snapshot s{std::move(meta), app_.snapshot()};
+    auto t1 = clock::now();
+    std::unique_ptr<raft::PreparedSnapshot> prepared;
+    try {
+      prepared = storage_.prepare_snapshot(s);
+    } catch (const raft::StorageError& e) {
+      die_on_storage_error(e);
+    }
+    finish_snapshot(
+        SnapshotWork{s.metadata.index, std::move(prepared), {}, t1 - t0, clock::now() - t1});
     return;
   }
-  // The state was captured at `applied_`; the worker encodes it while this thread goes on
-  // persisting, sending and applying. The log is compacted only once the snapshot is stored.
+  // The state was captured at `applied_`; the worker encodes it and writes it to the store's
+  // snapshot file while this thread goes on persisting, sending and applying. This thread then
+  // commits it (a small write) and the log is compacted.
   snapshot_in_progress_ = true;
   asio::post(snapshot_worker_, [this, meta = std::move(meta), task = std::move(task)]() mutable {
+    auto work = std::make_shared<SnapshotWork>();
+    work->index = meta.index;
     auto t0 = clock::now();
     std::optional<std::string> data = task(cancel_snapshot_);
-    auto took = clock::now() - t0;
-    asio::post(io_, [this, meta = std::move(meta), data = std::move(data), took]() mutable {
+    auto t1 = clock::now();
+    work->encode_time = t1 - t0;
+    if (data) {
+      raft::Snapshot s{std::move(meta), std::move(*data)};
+      try {
+        work->prepared = storage_.prepare_snapshot(s);  // safe on this thread (storage.hpp)
+      } catch (const raft::StorageError& e) {
+        work->error = e;
+      }
+      work->prepare_time = clock::now() - t1;
+    }
+    asio::post(io_, [this, work] {
       snapshot_in_progress_ = false;
-      finish_snapshot(std::move(meta), std::move(data), took);
+      finish_snapshot(std::move(*work));
     });
   });
 }
 
-void RaftDriver::finish_snapshot(raft::SnapshotMetadata meta, std::optional<std::string> data,
-                                 std::chrono::steady_clock::duration encode_time) {
+void RaftDriver::finish_snapshot(SnapshotWork work) {
   using clock = std::chrono::steady_clock;
-  if (!data) {
+  if (work.error) die_on_storage_error(*work.error);
+  if (!work.prepared) {
     ++snapshot_give_ups_;
     log_info(kLog,
              "gave up the snapshot at index {} (the state was replaced or compacted meanwhile); "
              "retrying",
-             meta.index);
+             work.index);
     return;
   }
   snapshot_give_ups_ = 0;
-  // A snapshot installed from the leader meanwhile may already cover this one.
-  if (meta.index <= last_snapshot_index_) return;
-  raft::Snapshot s;
-  s.metadata = std::move(meta);
-  s.data = std::move(*data);
+  // A snapshot installed from the leader meanwhile may already cover this one; its prepared
+  // data is then discarded (a file removed) on the worker.
+  if (work.index <= last_snapshot_index_) {
+    asio::post(snapshot_worker_,
+               [p = std::shared_ptr<raft::PreparedSnapshot>(std::move(work.prepared))] {});
+    return;
+  }
+  const std::uint64_t bytes = work.prepared->data_size();
   auto t0 = clock::now();
   try {
-    storage_.compact(s);
+    storage_.commit_snapshot(std::move(work.prepared));
   } catch (const raft::StorageError& e) {
     die_on_storage_error(e);
   }
-  auto ms = [](clock::duration d) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  auto us = [](clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   };
-  last_snapshot_index_ = s.metadata.index;
+  last_snapshot_index_ = work.index;
   metrics_.snapshots_taken++;
   log_info(kLog,
-           "took a snapshot at index {} ({} bytes, encoded in {} ms, stored in {} ms) and "
-           "compacted the log",
-           s.metadata.index, s.data.size(), ms(encode_time), ms(clock::now() - t0));
+           "took a snapshot at index {} ({} bytes, encoded in {} ms, written in {} ms, committed "
+           "in {} us) and compacted the log",
+           work.index, bytes, us(work.encode_time) / 1000, us(work.prepare_time) / 1000,
+           us(clock::now() - t0));
   // The encoding and the log entries just dropped were large: hand the freed memory back to the
   // system (off this thread).
-  std::string().swap(s.data);
   asio::post(snapshot_worker_, [] { malloc_trim(0); });
 }
 

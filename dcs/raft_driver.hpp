@@ -120,12 +120,20 @@ class RaftDriver {
   void schedule_tick();
   void schedule_ready();
   void handle_ready();
+  void apply_entry(const raft::Entry& e);
   void flush_proposals();
   void flush_reads();
   void on_peer_lost(raft::NodeId peer);
+  // A snapshot taken at `index`: its data prepared in the store, or not (gave up, or `error`).
+  struct SnapshotWork {
+    raft::Index index = 0;
+    std::unique_ptr<raft::PreparedSnapshot> prepared;
+    std::optional<raft::StorageError> error;
+    std::chrono::steady_clock::duration encode_time{};
+    std::chrono::steady_clock::duration prepare_time{};
+  };
   void maybe_snapshot();
-  void finish_snapshot(raft::SnapshotMetadata meta, std::optional<std::string> data,
-                       std::chrono::steady_clock::duration encode_time);
+  void finish_snapshot(SnapshotWork work);
   void fail_reads();
   void expire_reads();
   void serve_reads();

@@ -162,6 +162,30 @@ bool get_ids(Reader& r, std::vector<NodeId>& ids) {
   return r.ok();
 }
 
+// ---- Snapshot file names ---------------------------------------------------------------
+
+constexpr std::string_view kSnapshotFilePrefix = "snapshot-";
+constexpr std::string_view kSnapshotFileSuffix = ".snap";
+constexpr std::size_t kHexDigits = 16;
+
+std::string hex(std::uint64_t v) {
+  std::string s(kHexDigits, '0');
+  for (std::size_t i = kHexDigits; i-- > 0; v >>= 4) s[i] = "0123456789abcdef"[v & 0xFu];
+  return s;
+}
+
+bool parse_hex(std::string_view s, std::uint64_t& out) {
+  if (s.size() != kHexDigits) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<std::uint64_t>(d);
+  }
+  out = v;
+  return true;
+}
+
 }  // namespace
 
 std::uint32_t crc32c_portable(const void* data, std::size_t size, std::uint32_t crc) {
@@ -257,6 +281,7 @@ std::string encode_snapshot_record(const SnapshotRecord& rec) {
   put_u64(out, rec.data_size);
   put_u64(out, rec.chunk_count);
   put_u32(out, rec.data_crc);
+  put_u64(out, rec.file_id);
   seal(out);
   return out;
 }
@@ -272,9 +297,27 @@ DecodeStatus decode_snapshot_record(std::string_view value, SnapshotRecord& out)
   out.data_size = r.u64();
   out.chunk_count = r.u64();
   out.data_crc = r.u32();
+  out.file_id = 0;
+  if (!r.ok()) return DecodeStatus::kTruncated;
+  if (r.at_end()) return DecodeStatus::kOk;  // version 1
+  out.file_id = r.u64();
   if (!r.ok()) return DecodeStatus::kTruncated;
   if (!r.at_end()) return DecodeStatus::kBadField;
   return DecodeStatus::kOk;
+}
+
+std::string snapshot_file_name(Index index, std::uint64_t file_id) {
+  return std::string(kSnapshotFilePrefix) + hex(index) + "-" + hex(file_id) +
+         std::string(kSnapshotFileSuffix);
+}
+
+bool parse_snapshot_file_name(std::string_view name, Index& index, std::uint64_t& file_id) {
+  if (!name.starts_with(kSnapshotFilePrefix) || !name.ends_with(kSnapshotFileSuffix)) return false;
+  name.remove_prefix(kSnapshotFilePrefix.size());
+  name.remove_suffix(kSnapshotFileSuffix.size());
+  if (name.size() != 2 * kHexDigits + 1 || name[kHexDigits] != '-') return false;
+  return parse_hex(name.substr(0, kHexDigits), index) &&
+         parse_hex(name.substr(kHexDigits + 1), file_id);
 }
 
 std::string encode_format_record(const FormatRecord& rec) {

@@ -4,6 +4,19 @@
 
 namespace ha::raft {
 
+namespace {
+
+class MemoryPrepared : public PreparedSnapshot {
+ public:
+  explicit MemoryPrepared(Snapshot s) : snapshot(std::move(s)) {}
+  const SnapshotMetadata& metadata() const override { return snapshot.metadata; }
+  std::uint64_t data_size() const override { return snapshot.data.size(); }
+
+  Snapshot snapshot;
+};
+
+}  // namespace
+
 MemoryStorage::MemoryStorage(const ConfState& cs) { snapshot_.metadata.conf_state = cs; }
 
 InitialState MemoryStorage::initial_state() const {
@@ -62,13 +75,20 @@ void MemoryStorage::apply_snapshot(const Snapshot& snapshot) {
   snapshot_ = snapshot;
 }
 
-void MemoryStorage::compact(const Snapshot& snapshot) {
+std::unique_ptr<PreparedSnapshot> MemoryStorage::prepare_snapshot(const Snapshot& snapshot) const {
+  return std::make_unique<MemoryPrepared>(snapshot);
+}
+
+void MemoryStorage::commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) {
+  auto* mine = dynamic_cast<MemoryPrepared*>(prepared.get());
+  HA_ASSERT(mine != nullptr, "commit_snapshot with a snapshot another storage prepared");
+  Snapshot& snapshot = mine->snapshot;
   Index idx = snapshot.metadata.index;
   if (idx <= snapshot_.metadata.index) return;
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
   HA_ASSERT(term(idx) == snapshot.metadata.term, "compact with a snapshot of another history");
   while (!entries_.empty() && entries_.front().index <= idx) entries_.pop_front();
-  snapshot_ = snapshot;
+  snapshot_ = std::move(snapshot);
 }
 
 }  // namespace ha::raft

@@ -28,7 +28,9 @@ class MemoryStorage : public DurableStorage {
 
   void save(const HardState* hard_state, const std::vector<Entry>& entries, const Snapshot* snapshot,
             bool sync) override;
-  void compact(const Snapshot& snapshot) override;
+  // prepare_snapshot() only copies the snapshot; commit_snapshot() stores it.
+  std::unique_ptr<PreparedSnapshot> prepare_snapshot(const Snapshot& snapshot) const override;
+  void commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) override;
 
   // Counts for tests and benchmarks.
   std::uint64_t sync_count() const { return syncs_; }

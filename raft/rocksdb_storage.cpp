@@ -6,10 +6,12 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +19,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "raft/assert.hpp"
 
@@ -28,10 +31,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kEntriesCf = "entries";
 constexpr const char* kMetaCf = "meta";
+// Format version 1 kept the snapshot data here in chunks; version 2 leaves it empty.
 constexpr const char* kSnapshotCf = "snapshot";
-
-// Snapshot data is stored in chunks of this size (RocksDB handles huge single values badly).
-constexpr std::size_t kSnapshotChunk = 1u << 20;
 
 constexpr const char* kRecoverAdvice =
     "restore this member from a snapshot or remove its data directory and re-add it to the "
@@ -53,14 +54,23 @@ std::string entry_problem(Index i, codec::DecodeStatus st) {
   return "entry " + std::to_string(i) + ": " + codec::to_string(st);
 }
 
-codec::SnapshotRecord make_record(const Snapshot& s) {
-  codec::SnapshotRecord r;
-  r.metadata = s.metadata;
-  r.data_size = s.data.size();
-  r.chunk_count = (s.data.size() + kSnapshotChunk - 1) / kSnapshotChunk;
-  r.data_crc = codec::crc32c(s.data.data(), s.data.size());
-  return r;
-}
+// A snapshot data file written by prepare_snapshot() and not yet committed; removed with this
+// object unless released (path cleared) to the store.
+class PreparedFile : public PreparedSnapshot {
+ public:
+  PreparedFile(const RocksDbStorage* by, codec::SnapshotRecord rec, fs::path file)
+      : owner(by), record(std::move(rec)), path(std::move(file)) {}
+  ~PreparedFile() override {
+    std::error_code ec;
+    if (!path.empty()) fs::remove(path, ec);  // a failure leaves a stray that open() removes
+  }
+  const SnapshotMetadata& metadata() const override { return record.metadata; }
+  std::uint64_t data_size() const override { return record.data_size; }
+
+  const RocksDbStorage* owner;
+  codec::SnapshotRecord record;
+  fs::path path;
+};
 
 // RocksDB's info log, forwarded to the caller's sink instead of a LOG file in the directory.
 class ForwardingLogger : public rocksdb::Logger {
@@ -96,6 +106,66 @@ std::string sync_dir(const fs::path& dir) {
   if (::fsync(fd) != 0) err = std::strerror(errno);
   ::close(fd);
   return err;
+}
+
+// Creates `path` (which must not exist) holding `data`, synced; an error's text, or empty.
+std::string write_new_file(const fs::path& path, std::string_view data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  std::string err;
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? std::strerror(errno) : "write made no progress";
+      break;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (err.empty() && ::fdatasync(fd) != 0) err = std::strerror(errno);
+  if (::close(fd) != 0 && err.empty()) err = std::strerror(errno);
+  return err;
+}
+
+// Reads all of `path` into `out`; 0 or an errno value.
+int read_whole_file(const fs::path& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = 0;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    err = errno;
+  } else {
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    for (;;) {
+      if (got == out.size()) out.resize(got + (got >> 2) + 4096);  // grew meanwhile
+      ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) err = errno;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+  }
+  ::close(fd);
+  return err;
+}
+
+// Removes a file that may be large, for a background thread: freeing many blocks at once
+// (with their discards, on a file system mounted with "discard") holds up the next journal
+// commit, so the next fsync of the log waits milliseconds; a few MiB at a time, with pauses,
+// spreads that over several commits (as RocksDB's DeleteScheduler does). Errors are ignored.
+void remove_gradually(const fs::path& path) {
+  constexpr std::uintmax_t kStep = 4u << 20;
+  std::error_code ec;
+  std::uintmax_t size = fs::file_size(path, ec);
+  while (!ec && size > kStep) {
+    size -= kStep;
+    fs::resize_file(path, size, ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  fs::remove(path, ec);
 }
 
 rocksdb::ColumnFamilyOptions cf_options(std::uint64_t write_buffer) {
@@ -210,7 +280,7 @@ RocksDbStorage::RocksDbStorage(std::string dir, const OpenOptions& options)
       {rocksdb::kDefaultColumnFamilyName, cf_options(1u << 20)},
       {kEntriesCf, cf_options(options.write_buffer_bytes)},
       {kMetaCf, cf_options(1u << 20)},
-      {kSnapshotCf, cf_options(8u << 20)},
+      {kSnapshotCf, cf_options(1u << 20)},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -264,7 +334,7 @@ void RocksDbStorage::create_new(const OpenOptions& options) {
     for (std::uint8_t& b : format_.store_id) b = static_cast<std::uint8_t>(rd());
   }
   format_.version = codec::kFormatVersion;
-  Snapshot initial;
+  codec::SnapshotRecord initial;  // no data, so no data file
   if (options.bootstrap) initial.metadata.conf_state = *options.bootstrap;
 
   rocksdb::WriteBatch batch;
@@ -272,7 +342,8 @@ void RocksDbStorage::create_new(const OpenOptions& options) {
             slice(codec::encode_format_record(format_)));
   batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
             slice(codec::encode_hard_state(HardState{})));
-  put_snapshot(batch, initial, make_record(initial));
+  batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
+            slice(codec::encode_snapshot_record(initial)));
   write(batch, true, "creating the store");
 }
 
@@ -301,11 +372,14 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
       st != codec::DecodeStatus::kOk) {
     fail_corrupt(std::string("the format record: ") + codec::to_string(st));
   }
-  if (format_.version != codec::kFormatVersion) {
-    throw StorageError(
-        "raft log in " + dir_ + " was written in format version " +
-        std::to_string(format_.version) + ", which this build does not know (it reads version " +
-        std::to_string(codec::kFormatVersion) + "); run a build that supports that version");
+  const bool chunked = format_.version == codec::kFormatVersionChunkedSnapshot;
+  if (format_.version != codec::kFormatVersion && !chunked) {
+    throw StorageError("raft log in " + dir_ + " was written in format version " +
+                       std::to_string(format_.version) +
+                       ", which this build does not know (it reads version " +
+                       std::to_string(codec::kFormatVersion) + " and converts version " +
+                       std::to_string(codec::kFormatVersionChunkedSnapshot) +
+                       "); run a build that supports that version");
   }
   if (auto st = codec::decode_hard_state(get_meta(codec::kHardStateKey, "hard state"), hard_state_);
       st != codec::DecodeStatus::kOk) {
@@ -316,7 +390,21 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
       st != codec::DecodeStatus::kOk) {
     fail_corrupt(std::string("the snapshot metadata record: ") + codec::to_string(st));
   }
-  verify_snapshot_data();
+  std::string chunked_data;
+  if (chunked) {
+    if (snapshot_.file_id != 0) {
+      fail_corrupt(
+          "the snapshot metadata names a data file, which a format version 1 store "
+          "does not have");
+    }
+    chunked_data = read_chunked_snapshot();
+  } else {
+    if (snapshot_.chunk_count != 0) {
+      fail_corrupt("the snapshot metadata counts data chunks, which a format version " +
+                   std::to_string(codec::kFormatVersion) + " store does not have");
+    }
+    read_snapshot_data(snapshot_);
+  }
 
   // Every entry: checksum, key = stored index, contiguous from snapshot index + 1, terms never
   // decrease and never fall below the snapshot's term.
@@ -392,9 +480,13 @@ void RocksDbStorage::load_and_verify(const OpenOptions& options) {
     fail_corrupt("the hard state's commit index " + std::to_string(hard_state_.commit) +
                  " is below the snapshot index " + std::to_string(snap_index));
   }
+
+  remove_stray_snapshot_files();
+  if (chunked) migrate_chunked_snapshot(chunked_data);
 }
 
-void RocksDbStorage::verify_snapshot_data() const {
+std::string RocksDbStorage::read_chunked_snapshot() const {
+  std::string data;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshot_cf_));
   std::uint64_t chunks = 0;
   std::uint64_t size = 0;
@@ -406,6 +498,7 @@ void RocksDbStorage::verify_snapshot_data() const {
     }
     crc = codec::crc32c(it->value().data(), it->value().size(), crc);
     size += it->value().size();
+    data.append(it->value().data(), it->value().size());
     ++chunks;
   }
   if (!it->status().ok()) {
@@ -420,6 +513,59 @@ void RocksDbStorage::verify_snapshot_data() const {
                  std::to_string(snapshot_.chunk_count) + " chunks, " +
                  std::to_string(snapshot_.data_size) + " bytes, or a checksum mismatch)");
   }
+  return data;
+}
+
+void RocksDbStorage::migrate_chunked_snapshot(const std::string& data) {
+  // The data moves to a file; one synced batch then switches the format and the snapshot record
+  // and drops the chunks. A crash before it leaves the version 1 store whole (the file is a
+  // stray the next open() removes before migrating again).
+  Snapshot s;
+  s.metadata = snapshot_.metadata;
+  s.data = data;
+  std::unique_ptr<PreparedSnapshot> prepared = prepare_snapshot(s);
+  auto& file = static_cast<PreparedFile&>(*prepared);
+  codec::FormatRecord format = format_;
+  format.version = codec::kFormatVersion;
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf_, slice(std::string(codec::kFormatKey)),
+            slice(codec::encode_format_record(format)));
+  batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
+            slice(codec::encode_snapshot_record(file.record)));
+  batch.DeleteRange(snapshot_cf_, slice(codec::index_key(0)),
+                    slice(codec::index_key(std::numeric_limits<Index>::max())));
+  file.path.clear();  // from here on the batch may reference it, even if the write fails
+  write(batch, true, "moving the snapshot data to a file (format version 1 to 2)");
+  format_ = format;
+  snapshot_ = file.record;
+}
+
+void RocksDbStorage::remove_stray_snapshot_files() {
+  // Files of snapshots prepared but never committed (or replaced before a crash).
+  const std::string keep =
+      snapshot_.file_id == 0 ? std::string() : snapshot_path(snapshot_).filename().string();
+  std::uint64_t max_id = snapshot_.file_id;
+  bool removed = false;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    Index index = 0;
+    std::uint64_t id = 0;
+    const std::string name = it->path().filename().string();
+    if (!codec::parse_snapshot_file_name(name, index, id)) continue;
+    max_id = std::max(max_id, id);
+    if (name == keep) continue;
+    std::error_code rm;
+    fs::remove(it->path(), rm);
+    if (rm)
+      fail_io("cannot remove the unused snapshot data file " + it->path().string(), rm.message());
+    removed = true;
+  }
+  if (ec) fail_io("cannot list the data directory", ec.message());
+  if (removed) {
+    if (std::string err = sync_dir(dir_); !err.empty())
+      fail_io("cannot sync the data directory", err);
+  }
+  next_file_id_ = max_id + 1;
 }
 
 void RocksDbStorage::write_marker(const std::filesystem::path& marker) const {
@@ -531,21 +677,40 @@ std::vector<Entry> RocksDbStorage::read_entries(Index lo, Index hi, std::uint64_
 Snapshot RocksDbStorage::snapshot() const {
   Snapshot out;
   out.metadata = snapshot_.metadata;
-  out.data.reserve(snapshot_.data_size);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshot_cf_));
-  for (it->SeekToFirst(); it->Valid(); it->Next())
-    out.data.append(it->value().data(), it->value().size());
-  if (!it->status().ok()) {
-    if (it->status().IsCorruption())
-      fail_corrupt("reading the snapshot data: " + it->status().ToString());
-    fail_io("cannot read the snapshot data", it->status().ToString());
-  }
-  if (out.data.size() != snapshot_.data_size ||
-      codec::crc32c(out.data.data(), out.data.size()) != snapshot_.data_crc) {
-    fail_corrupt("the data of the snapshot at index " + std::to_string(snapshot_.metadata.index) +
-                 " fails its checksum");
-  }
+  out.data = read_snapshot_data(snapshot_);
   return out;
+}
+
+fs::path RocksDbStorage::snapshot_path(const codec::SnapshotRecord& record) const {
+  if (record.file_id == 0) return {};
+  return fs::path(dir_) / codec::snapshot_file_name(record.metadata.index, record.file_id);
+}
+
+std::string RocksDbStorage::read_snapshot_data(const codec::SnapshotRecord& record) const {
+  const std::string what = "the snapshot at index " + std::to_string(record.metadata.index);
+  std::string data;
+  if (record.file_id == 0) {
+    if (record.data_size != 0) {
+      fail_corrupt(what + " has " + std::to_string(record.data_size) +
+                   " bytes of data but its metadata names no data file");
+    }
+    return data;
+  }
+  const fs::path path = snapshot_path(record);
+  if (int err = read_whole_file(path, data); err != 0) {
+    if (err == ENOENT)
+      fail_corrupt("the data file of " + what + ", " + path.string() + ", is missing");
+    fail_io("cannot read the snapshot data file " + path.string(), std::strerror(err));
+  }
+  if (data.size() != record.data_size) {
+    fail_corrupt("the data file of " + what + ", " + path.string() + ", holds " +
+                 std::to_string(data.size()) + " bytes instead of " +
+                 std::to_string(record.data_size) + " (truncated or overwritten)");
+  }
+  if (codec::crc32c(data.data(), data.size()) != record.data_crc) {
+    fail_corrupt("the data file of " + what + ", " + path.string() + ", fails its checksum");
+  }
+  return data;
 }
 
 std::uint64_t RocksDbStorage::bytes_on_disk() const {
@@ -572,18 +737,27 @@ std::string RocksDbStorage::store_id() const {
 
 // ---- Writes ------------------------------------------------------------------------------
 
-void RocksDbStorage::put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot,
-                                  const codec::SnapshotRecord& record) const {
-  batch.DeleteRange(snapshot_cf_, slice(codec::index_key(0)),
-                    slice(codec::index_key(std::numeric_limits<Index>::max())));
-  for (std::uint64_t c = 0; c < record.chunk_count; ++c) {
-    const std::size_t off = c * kSnapshotChunk;
-    const std::size_t len = std::min(kSnapshotChunk, snapshot.data.size() - off);
-    batch.Put(snapshot_cf_, slice(codec::index_key(c)),
-              rocksdb::Slice(snapshot.data.data() + off, len));
+std::unique_ptr<PreparedSnapshot> RocksDbStorage::prepare_snapshot(const Snapshot& snapshot) const {
+  // Reads only dir_ (fixed at open) and takes an id from next_file_id_ (atomic), so that it can
+  // run on another thread than the store's other calls.
+  codec::SnapshotRecord record;
+  record.metadata = snapshot.metadata;
+  record.data_size = snapshot.data.size();
+  record.data_crc = codec::crc32c(snapshot.data.data(), snapshot.data.size());
+  if (snapshot.data.empty())
+    return std::make_unique<PreparedFile>(this, std::move(record), fs::path());
+  record.file_id = next_file_id_.fetch_add(1);
+  fs::path path = snapshot_path(record);
+  if (std::string err = write_new_file(path, snapshot.data); !err.empty()) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    fail_io("cannot write the snapshot data file " + path.string(), err);
   }
-  batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
-            slice(codec::encode_snapshot_record(record)));
+  auto prepared = std::make_unique<PreparedFile>(this, std::move(record), std::move(path));
+  // The file's name must survive a power loss before a record may refer to it.
+  if (std::string err = sync_dir(dir_); !err.empty())
+    fail_io("cannot sync the data directory", err);
+  return prepared;
 }
 
 void RocksDbStorage::check_writable() const {
@@ -612,6 +786,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
   Index last = last_index();
   bool keep_suffix = false;
   codec::SnapshotRecord snapshot_record;
+  std::unique_ptr<PreparedFile> installing;
   const bool with_snapshot = snapshot != nullptr && !snapshot->empty();
   if (with_snapshot) {
     const Index idx = snapshot->metadata.index;
@@ -622,8 +797,12 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
       batch.DeleteRange(entries_cf_, slice(codec::index_key(first)),
                         slice(codec::index_key(drop_end)));
     }
-    snapshot_record = make_record(*snapshot);
-    put_snapshot(batch, *snapshot, snapshot_record);
+    // The data file is written and synced here, on this thread: installs are rare.
+    std::unique_ptr<PreparedSnapshot> prepared = prepare_snapshot(*snapshot);
+    installing.reset(static_cast<PreparedFile*>(prepared.release()));
+    snapshot_record = installing->record;
+    batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
+              slice(codec::encode_snapshot_record(snapshot_record)));
     first = idx + 1;
     last = keep_suffix ? last : idx;
   }
@@ -652,6 +831,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
               slice(codec::encode_hard_state(*hard_state)));
   }
 
+  if (installing) installing->path.clear();  // the batch may reference it even if it fails
   if (batch.Count() > 0) {
     write(batch, sync, "saving a Ready");
   } else if (sync) {
@@ -667,21 +847,43 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
   if (with_snapshot) note_snapshot(snapshot_record, keep_suffix);
   if (!entries.empty()) note_append(entries);
   if (hard_state != nullptr) hard_state_ = *hard_state;
+  if (sync) remove_replaced_snapshot_files();
 }
 
-void RocksDbStorage::compact(const Snapshot& snapshot) {
-  const Index idx = snapshot.metadata.index;
-  if (idx <= snapshot_.metadata.index) return;
+void RocksDbStorage::commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) {
+  auto* file = dynamic_cast<PreparedFile*>(prepared.get());
+  HA_ASSERT(file != nullptr && file->owner == this,
+            "commit_snapshot with a snapshot another store prepared");
+  const codec::SnapshotRecord& record = file->record;
+  const Index idx = record.metadata.index;
+  if (idx <= snapshot_.metadata.index) return;  // `prepared` removes its file
   check_writable();
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
-  HA_ASSERT(term(idx) == snapshot.metadata.term, "compact with a snapshot of another history");
+  HA_ASSERT(term(idx) == record.metadata.term, "compact with a snapshot of another history");
   rocksdb::WriteBatch batch;
   batch.DeleteRange(entries_cf_, slice(codec::index_key(first_index())),
                     slice(codec::index_key(idx + 1)));
-  const codec::SnapshotRecord record = make_record(snapshot);
-  put_snapshot(batch, snapshot, record);
+  batch.Put(meta_cf_, slice(std::string(codec::kSnapshotMetaKey)),
+            slice(codec::encode_snapshot_record(record)));
+  file->path.clear();  // the batch may reference it even if the write fails
   write(batch, false, "compacting the log");
   note_snapshot(record, true);
+}
+
+void RocksDbStorage::remove_replaced_snapshot_files() {
+  // Called after a sync: the records that replaced these files are durable. One that is never
+  // removed (a crash first) is a stray that open() removes.
+  if (replaced_files_.empty()) return;
+  using Files = std::vector<fs::path>;
+  auto* files = new Files(std::move(replaced_files_));
+  replaced_files_.clear();
+  db_->GetEnv()->Schedule(
+      [](void* arg) {
+        std::unique_ptr<Files> owned(static_cast<Files*>(arg));
+        for (const fs::path& path : *owned) remove_gradually(path);
+      },
+      files, rocksdb::Env::Priority::LOW, nullptr,
+      [](void* arg) { delete static_cast<Files*>(arg); });
 }
 
 // ---- In-memory state ---------------------------------------------------------------------
@@ -696,6 +898,7 @@ void RocksDbStorage::note_snapshot(const codec::SnapshotRecord& record, bool kee
     cache_bytes_ = 0;
     last_index_ = idx;
   }
+  if (snapshot_.file_id != 0) replaced_files_.push_back(snapshot_path(snapshot_));
   snapshot_ = record;
 }
 

@@ -1,9 +1,11 @@
 // RocksDbStorage: the production DurableStorage, a Raft log in RocksDB (column families
-// "entries", "meta", "snapshot"), one WriteBatch per save(), verified when opened.
-// Not thread-safe (one driver thread owns it), like MemoryStorage.
+// "entries" and "meta") with the snapshot data in a file beside it, one WriteBatch per save(),
+// verified when opened. Not thread-safe (one driver thread owns it), like MemoryStorage, except
+// that prepare_snapshot() may run on another thread.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -52,9 +54,11 @@ class RocksDbStorage : public DurableStorage {
   };
 
   // Opens (or creates) the store in `dir` and verifies it: known format version, every record's
-  // checksum, entries contiguous from snapshot index + 1 with non-decreasing terms, hard state
-  // commit within [snapshot index, last index]. Throws StorageError naming the directory and
-  // saying what to do on any problem.
+  // checksum, the snapshot data file's size and checksum, entries contiguous from snapshot
+  // index + 1 with non-decreasing terms, hard state commit within [snapshot index, last index].
+  // Throws StorageError naming the directory and saying what to do on any problem. Removes
+  // snapshot data files that were prepared but never committed, and moves the snapshot data of
+  // a format version 1 store (chunks in the "snapshot" column family) into a file.
   static std::unique_ptr<RocksDbStorage> open(const std::string& dir, const OpenOptions& options);
   static std::unique_ptr<RocksDbStorage> open(const std::string& dir);
 
@@ -67,15 +71,21 @@ class RocksDbStorage : public DurableStorage {
   Term term(Index i) const override;
   Index first_index() const override;
   Index last_index() const override;
-  // Reads the snapshot data from disk (it is not kept in memory) and checks its checksum.
+  // Reads the snapshot data from its file (it is not kept in memory) and checks its checksum.
   Snapshot snapshot() const override;
 
-  // One WriteBatch; with `sync` one fsync of the write-ahead log (group commit per Ready).
+  // One WriteBatch; with `sync` one fsync of the write-ahead log (group commit per Ready). An
+  // incoming snapshot's data file is written and synced first, on the calling thread.
   void save(const HardState* hard_state, const std::vector<Entry>& entries,
             const Snapshot* snapshot, bool sync) override;
-  // One WriteBatch, not synced: if it is lost in a crash the store still holds the older
-  // snapshot and the whole log, which is equally valid; the next synced save() makes it durable.
-  void compact(const Snapshot& snapshot) override;
+  // Writes the data to a new file, snapshot-<index>-<file id>.snap, and syncs it and the
+  // directory. Touches only the file and an atomic counter: safe on any thread beside the others.
+  std::unique_ptr<PreparedSnapshot> prepare_snapshot(const Snapshot& snapshot) const override;
+  // One small WriteBatch (snapshot record, range deletion of the entries), not synced: if it is
+  // lost in a crash the store still holds the older snapshot and the whole log, which is equally
+  // valid; the next synced save() makes it durable and only then has the older data file
+  // removed (by RocksDB's background threads: removing a large file takes milliseconds).
+  void commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) override;
 
   // Number of save() calls with sync = true (same meaning as MemoryStorage::sync_count()).
   std::uint64_t sync_count() const { return syncs_; }
@@ -93,14 +103,18 @@ class RocksDbStorage : public DurableStorage {
 
   void create_new(const OpenOptions& options);
   void load_and_verify(const OpenOptions& options);
-  void verify_snapshot_data() const;
+  std::string read_chunked_snapshot() const;  // format version 1
+  void migrate_chunked_snapshot(const std::string& data);
+  void remove_stray_snapshot_files();
   void write_marker(const std::filesystem::path& marker) const;
   void remove_marker(const std::filesystem::path& marker) const;
 
-  void put_snapshot(rocksdb::WriteBatch& batch, const Snapshot& snapshot,
-                    const codec::SnapshotRecord& record) const;
+  std::filesystem::path snapshot_path(const codec::SnapshotRecord& record) const;
+  // The data of the snapshot `record` describes, checked against its size and checksum.
+  std::string read_snapshot_data(const codec::SnapshotRecord& record) const;
   void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
   void check_writable() const;
+  void remove_replaced_snapshot_files();
 
   // In-memory state updates, made only after the write that they describe succeeded.
   void note_snapshot(const codec::SnapshotRecord& record, bool keep_suffix);
@@ -126,6 +140,11 @@ class RocksDbStorage : public DurableStorage {
   codec::FormatRecord format_;
   HardState hard_state_;
   codec::SnapshotRecord snapshot_;  // metadata.index is the index before the first entry
+  // Data files of snapshots replaced by a write not yet synced: removed after the next sync, so
+  // that a crash which loses that write finds the older snapshot complete.
+  std::vector<std::filesystem::path> replaced_files_;
+  // The file id the next prepare_snapshot() takes (the only member it changes).
+  mutable std::atomic<std::uint64_t> next_file_id_{1};
   Index last_index_ = 0;
   // (first index, term) of each run of equal terms in the log, ascending; makes term() cheap.
   std::vector<std::pair<Index, Term>> term_runs_;

@@ -2,6 +2,8 @@
 // The core checks index bounds itself; implementations may treat out-of-range calls as bugs.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,6 +40,15 @@ class Storage {
   virtual Snapshot snapshot() const = 0;
 };
 
+// A snapshot whose data a DurableStorage has written but not yet made its current snapshot
+// (DurableStorage::prepare_snapshot()). Destroying it uncommitted discards that data.
+class PreparedSnapshot {
+ public:
+  virtual ~PreparedSnapshot() = default;
+  virtual const SnapshotMetadata& metadata() const = 0;
+  virtual std::uint64_t data_size() const = 0;
+};
+
 // Storage with the writes the driver makes while handling a Ready.
 class DurableStorage : public Storage {
  public:
@@ -46,9 +57,17 @@ class DurableStorage : public Storage {
   // after entries.front().index), then the hard state. Any argument may be empty.
   virtual void save(const HardState* hard_state, const std::vector<Entry>& entries,
                     const Snapshot* snapshot, bool sync) = 0;
-  // Replaces the stored snapshot with one the application made at `snapshot.metadata.index`
-  // (<= the applied index) and drops log entries up to that index.
-  virtual void compact(const Snapshot& snapshot) = 0;
+  // Storing a snapshot the application made at `snapshot.metadata.index` (<= the applied index),
+  // in two steps so that the slow one can run on another thread:
+  // prepare_snapshot() writes the data durably where nothing reads it yet. It may run on any
+  // thread, concurrently with any other call.
+  virtual std::unique_ptr<PreparedSnapshot> prepare_snapshot(const Snapshot& snapshot) const = 0;
+  // commit_snapshot(), on the thread that makes the other calls, makes a prepared snapshot of
+  // this storage the stored one and drops log entries up to its index; one at or below the stored
+  // snapshot's index is discarded instead.
+  virtual void commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) = 0;
+  // Both steps at once.
+  void compact(const Snapshot& snapshot) { commit_snapshot(prepare_snapshot(snapshot)); }
 };
 
 }  // namespace ha::raft

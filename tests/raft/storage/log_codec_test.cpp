@@ -91,8 +91,8 @@ TEST_CASE("storage codec: snapshot and format records round-trip", "[storage][co
   sr.metadata.term = 5;
   sr.metadata.conf_state = ConfState{{1, 2, 3}, {4}};
   sr.data_size = 3000000;
-  sr.chunk_count = 3;
   sr.data_crc = 0xDEADBEEF;
+  sr.file_id = 42;
   SnapshotRecord back;
   std::string rec = encode_snapshot_record(sr);
   REQUIRE(decode_snapshot_record(rec, back) == DecodeStatus::kOk);
@@ -100,12 +100,43 @@ TEST_CASE("storage codec: snapshot and format records round-trip", "[storage][co
   rec[10] = static_cast<char>(rec[10] ^ 1);
   CHECK(decode_snapshot_record(rec, back) == DecodeStatus::kChecksum);
 
+  // Format version 1 wrote no file id (and counted chunks).
+  sr.file_id = 0;
+  sr.chunk_count = 3;
+  std::string v1 = encode_snapshot_record(sr);
+  v1.resize(v1.size() - 8);
+  std::uint32_t c = crc32c(v1.data() + 4, v1.size() - 4);
+  for (std::size_t i = 0; i < 4; ++i) v1[i] = static_cast<char>((c >> (8 * i)) & 0xFFu);
+  back.file_id = 7;
+  REQUIRE(decode_snapshot_record(v1, back) == DecodeStatus::kOk);
+  CHECK(back == sr);
+  v1.resize(v1.size() - 1);
+  CHECK(decode_snapshot_record(v1, back) == DecodeStatus::kChecksum);
+
   FormatRecord fr;
   fr.store_id[0] = 0xAB;
   fr.store_id[15] = 0xCD;
   FormatRecord fback;
   REQUIRE(decode_format_record(encode_format_record(fr), fback) == DecodeStatus::kOk);
   CHECK(fback == fr);
+}
+
+TEST_CASE("storage codec: snapshot file names round-trip and nothing else parses",
+          "[storage][codec]") {
+  CHECK(snapshot_file_name(0x1234, 7) == "snapshot-0000000000001234-0000000000000007.snap");
+  Index index = 0;
+  std::uint64_t id = 0;
+  REQUIRE(parse_snapshot_file_name(snapshot_file_name(UINT64_MAX, 1), index, id));
+  CHECK(index == UINT64_MAX);
+  CHECK(id == 1);
+  for (const char* bad : {"snapshot-0000000000001234-0000000000000007.snap.tmp",
+                          "snapshot-0000000000001234-000000000000007.snap",
+                          "snapshot-000000000000123G-0000000000000007.snap",
+                          "snapshot-0000000000001234_0000000000000007.snap", "000012.log",
+                          "snapshot-.snap", "CURRENT"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_snapshot_file_name(bad, index, id));
+  }
 }
 
 }  // namespace

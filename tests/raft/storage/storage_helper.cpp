@@ -4,7 +4,8 @@
 //       writes the number of ops done (8 bytes, native order) to stdout: an acknowledgement.
 //       The parent kills it with SIGKILL at a random moment.
 //   storage_helper diskfull DIR           fills the write-ahead log past RLIMIT_FSIZE and reports
-//       (exit status 0) that save() threw StorageError naming DIR, twice in a row.
+//       (exit status 0) that save() threw StorageError naming DIR, twice in a row, and that
+//       prepare_snapshot() did too and left no data file behind.
 // Exit statuses: 0 ok, 2 usage, 3 state mismatch, 4 unexpected StorageError, 5 missing error.
 #include <signal.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <string>
 
+#include "raft/log_codec.hpp"
 #include "raft/rocksdb_storage.hpp"
 #include "tests/raft/storage/workload.hpp"
 
@@ -96,7 +98,26 @@ int diskfull_mode(const std::string& dir) {
     }
   }
   if (store->last_index() != 10) return 3;
-  return errors == 2 ? 0 : 5;
+
+  ha::raft::Snapshot snap;
+  snap.metadata = ha::raft::SnapshotMetadata{10, 1, {}};
+  snap.data = std::string(1u << 20, 's');
+  try {
+    store->prepare_snapshot(snap);
+    std::fprintf(stderr, "storage_helper: a snapshot past the file size limit was prepared\n");
+  } catch (const StorageError& e) {
+    std::printf("%s\n", e.what());
+    if (std::string(e.what()).find(dir) != std::string::npos) ++errors;
+  }
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    ha::raft::Index index = 0;
+    std::uint64_t id = 0;
+    if (ha::raft::codec::parse_snapshot_file_name(f.path().filename().string(), index, id)) {
+      std::fprintf(stderr, "storage_helper: %s was left behind\n", f.path().c_str());
+      return 3;
+    }
+  }
+  return errors == 3 ? 0 : 5;
 }
 
 }  // namespace
