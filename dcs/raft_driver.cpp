@@ -73,7 +73,7 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
   cfg.pre_vote = options.pre_vote;
   cfg.check_quorum = options.check_quorum;
   cfg.seed = options.seed;
-  if (const char* e = std::getenv("HA_INFLIGHT")) cfg.max_inflight_msgs = std::stoul(e);  // XXX
+  cfg.max_inflight_msgs = options.max_inflight_appends;
   node_ = std::make_unique<raft::Node>(cfg, storage_);
 }
 
