@@ -60,11 +60,11 @@ class DcsCore : public RaftApplication {
   // Proposes a membership change and calls back when it is applied.
   void change_membership(raft::ConfChange cc, Deadline deadline, std::function<void(Status)> done);
   void run(std::function<void()> fn) { driver_->post(std::move(fn)); }
-  // Driver thread: runs `fn` soon on one of the completion threads: finishing gRPC calls
-  // (serialising the response, handing it to the transport) happens there, not on the driver
-  // thread, which only persists, sends and applies. The calls finished by one batch of applied
-  // entries go over together (one wake-up, not one per call). `fn` must not touch the driver's
-  // state.
+  // Driver thread: runs `fn` soon, after the work already queued: finishing gRPC calls
+  // (serialising the response, handing it to the transport) happens on the completion threads,
+  // not on the driver thread, which persists, sends and applies; the calls finished by one
+  // batch of applied entries go over together (one wake-up, not one per call), and one or two
+  // are finished on the driver thread itself. `fn` must not touch the driver's state.
   void complete(std::function<void()> fn);
 
   // --- driver thread only ---
