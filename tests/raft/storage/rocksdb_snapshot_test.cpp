@@ -229,7 +229,15 @@ TEST_CASE("storage snapshot: damaged new snapshot data is refused at open", "[st
   f.db->compact(snap(12, 1, pattern(100000, 4)));
   f.db->save(nullptr, {}, nullptr, true);
   f.db.reset();
-  const std::string file = f.tmp.store() + "/" + snapshot_files(f.tmp.store()).front();
+  // The file of snapshot 12 (the one of snapshot 5 may still be there: it is removed in the
+  // background).
+  std::string file;
+  for (const std::string& name : snapshot_files(f.tmp.store())) {
+    Index index = 0;
+    std::uint64_t id = 0;
+    if (codec::parse_snapshot_file_name(name, index, id) && index == 12) file = f.tmp.store() + "/" + name;
+  }
+  REQUIRE(!file.empty());
   {
     std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
     out.seekp(50000);
