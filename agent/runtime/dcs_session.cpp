@@ -14,12 +14,6 @@ namespace {
 
 constexpr std::string_view kLog = "dcs";
 
-// Keys whose change needs a decision at once; members and status change every loop.
-bool wakes_the_loop(const std::string& suffix) {
-  return suffix == "leader" || suffix == "failover" || suffix == "sync" || suffix == "config" ||
-         suffix == "initialize";
-}
-
 dcs::ClientOptions client_options(const AgentConfig& config) {
   dcs::ClientOptions o;
   o.endpoints = config.dcs.endpoints;
@@ -141,6 +135,19 @@ void DcsSession::revoke_lease(Millis timeout) {
   if (!r) log_warn(kLog, "could not revoke lease {:x}: {}", keeper->id(), r.error().to_string());
 }
 
+bool watch_event_wakes_loop(std::string_view suffix, bool deleted, std::int64_t version) {
+  const bool created = !deleted && version == 1;
+  // The lock is only ever created (by its new holder) or deleted (released, expired); a put
+  // on the existing key is the holder's refresh on every loop, which must not wake anyone
+  // (else the leader wakes itself, and the replicas, in a tight loop).
+  if (suffix == "leader") return deleted || created;
+  if (suffix == "failover" || suffix == "sync" || suffix == "config" || suffix == "initialize")
+    return true;
+  // A member that appears (a new replica) wants its replication slot from the leader. Members
+  // and status otherwise change every loop.
+  return created && suffix.rfind("members/", 0) == 0;
+}
+
 void DcsSession::watch(std::function<void()> wake) {
   dcs::WatchOptions w;
   w.key = prefix_;
@@ -152,10 +159,7 @@ void DcsSession::watch(std::function<void()> wake) {
       [wake = std::move(wake), prefix](const std::vector<mvccpb::Event>& events) {
         for (const auto& e : events) {
           const std::string suffix = e.kv().key().substr(prefix.size());
-          // A member that appears (a new replica) wants its replication slot from the leader.
-          const bool new_member = e.type() == mvccpb::Event::PUT && e.kv().version() == 1 &&
-                                  suffix.rfind("members/", 0) == 0;
-          if (new_member || wakes_the_loop(suffix)) {
+          if (watch_event_wakes_loop(suffix, e.type() == mvccpb::Event::DELETE, e.kv().version())) {
             wake();
             return;
           }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/clock.hpp"
@@ -32,6 +33,11 @@ struct DcsOutcome {
   static DcsOutcome success() { return {true, {}}; }
   static DcsOutcome failure(std::string why) { return {false, std::move(why)}; }
 };
+
+// Whether a watch event on the key `suffix` (the part after the cluster prefix: "leader",
+// "members/node1", ...) needs a decision at once: the lock created or deleted (not its
+// refresh), a failover, sync, config or initialize change, a new member.
+bool watch_event_wakes_loop(std::string_view suffix, bool deleted, std::int64_t version);
 
 class DcsSession {
  public:
@@ -61,7 +67,7 @@ class DcsSession {
   void revoke_lease(Millis timeout);
 
   // Calls `wake` (from the watcher's thread) when a key that needs a prompt decision changes
-  // or a member key appears.
+  // or a member key appears (watch_event_wakes_loop).
   void watch(std::function<void()> wake);
 
   // --- the DCS actions of decide()

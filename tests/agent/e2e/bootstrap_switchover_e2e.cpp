@@ -47,6 +47,28 @@ TEST_CASE("e2e bootstrap then REST checks then switchovers then a node crash", "
     CHECK(c.node(i).api_get("/health").status == 200);
   }
 
+  // An idle cluster decides about once per loop_wait (1 s) on each agent: nothing (the
+  // leader's own refresh of its lock, say) wakes the loops in between.
+  {
+    auto loops = [&](int i) -> long {
+      const auto m = c.node(i).api_get("/metrics");
+      // "haagent_loops_total{scope=...,name=...} N"
+      const auto at = m.body.find("\nhaagent_loops_total");
+      const auto space = at == std::string::npos ? at : m.body.find(' ', at);
+      return space == std::string::npos ? -1 : std::stol(m.body.substr(space + 1));
+    };
+    std::vector<long> before;
+    for (int i = 0; i < c.size(); ++i) before.push_back(loops(i));
+    std::this_thread::sleep_for(Ms(4000));
+    for (int i = 0; i < c.size(); ++i) {
+      const long after = loops(i);
+      INFO(c.node(i).name() << ": haagent_loops_total " << before[i] << " -> " << after);
+      REQUIRE(before[i] >= 0);
+      CHECK(after - before[i] >= 2);
+      CHECK(after - before[i] <= 12);
+    }
+  }
+
   require_exec(c, p, "CREATE TABLE e2e_writes(id bigint PRIMARY KEY)");
   SqlWriter writer(c.pg_ports(), "e2e_writes", Ms(20));
   REQUIRE(writer.wait_more_acks(20, Ms(10000)));
