@@ -298,7 +298,7 @@ build_binaries() {
   local t0=$SECONDS
   (cd "$REPO" && cmake --build --preset release --target hadcs haagent hactl) ||
     die "the build failed (see above)"
-  say "build up to date in $((SECONDS - t0)) s"
+  say "build done in $((SECONDS - t0)) s"
 }
 
 copy_binaries() {
@@ -509,8 +509,11 @@ leader_node() {
 
 print_next_steps() {
   local r1=$REST_PORT_1 r2=$REST_PORT_2 l p leader_pid="<PID of the leader's haagent>" leader_text='?'
-  if l=$(leader_node) && p=$(pid_of "$DEMO_DIR/node$l/haagent.pid"); then
-    leader_pid=$p leader_text="node$l, pid $p"
+  local ports=("$REST_PORT_1" "$REST_PORT_2" "$REST_PORT_3")
+  if l=$(leader_node); then
+    # /primary on the leader and /replica on another member answer 200
+    r1=${ports[$((l - 1))]} r2=${ports[$((l % 3))]}
+    if p=$(pid_of "$DEMO_DIR/node$l/haagent.pid"); then leader_pid=$p leader_text="node$l, pid $p"; fi
   fi
   cat <<EOF
 
@@ -543,9 +546,9 @@ The demo cluster '$SCOPE' runs (folder $DEMO_DIR). Next steps, to copy and paste
   ETCDCTL_API=3 etcdctl --endpoints=$(dcs_endpoints) get --prefix /service/$SCOPE/ --keys-only
 
   # stop, start again, remove
-  deploy/demo.sh stop
-  deploy/demo.sh
-  deploy/demo.sh clean
+  $REPO/deploy/demo.sh stop
+  $REPO/deploy/demo.sh
+  $REPO/deploy/demo.sh clean
 
 Logs: $DEMO_DIR/node{1,2,3}/{hadcs,haagent}.log
 EOF
