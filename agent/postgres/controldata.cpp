@@ -1,5 +1,7 @@
 #include "agent/postgres/controldata.hpp"
 
+#include "agent/postgres/text_trim.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -8,13 +10,6 @@
 namespace ha::agent::pg {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 ClusterState state_from_text(std::string_view text) {
   if (text == "starting up") return ClusterState::kStartingUp;

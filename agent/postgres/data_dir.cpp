@@ -1,5 +1,7 @@
 #include "agent/postgres/data_dir.hpp"
 
+#include "agent/postgres/text_trim.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -31,12 +33,8 @@ bool read_text(const std::string& path, std::string& out) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+// Blanks and line ends around a value read from a file.
+std::string_view trim_line(std::string_view s) { return trim(s, " \t\r\n"); }
 
 // Writes all of `content` to `fd`.
 bool write_all(int fd, const std::string& content) {
@@ -106,7 +104,7 @@ PgResult<int> read_pg_version(const std::string& data_dir) {
   if (!read_text(path, text)) {
     return pg_error(PgErrorKind::kIo, fmt::format("cannot read {}: {}", path, errno_text()));
   }
-  const auto v = trim(text);
+  const auto v = trim_line(text);
   int major = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), major);
   // Before 10 the file said "9.6": the part before the dot is still the major we need.
@@ -154,7 +152,7 @@ PgStatus ensure_conf_line(const std::string& data_dir, const std::string& line) 
   while (pos < text.size()) {
     std::size_t eol = text.find('\n', pos);
     if (eol == std::string::npos) eol = text.size();
-    if (trim(std::string_view(text).substr(pos, eol - pos)) == trim(line)) return {};
+    if (trim_line(std::string_view(text).substr(pos, eol - pos)) == trim_line(line)) return {};
     pos = eol + 1;
   }
   struct stat st {};

@@ -1,5 +1,7 @@
 #include "agent/postgres/output_text.hpp"
 
+#include "agent/postgres/text_trim.hpp"
+
 #include <vector>
 
 namespace ha::agent::pg {
@@ -7,13 +9,6 @@ namespace ha::agent::pg {
 namespace {
 
 constexpr std::size_t kMaxLength = 800;
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;

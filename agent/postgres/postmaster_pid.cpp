@@ -1,5 +1,7 @@
 #include "agent/postgres/postmaster_pid.hpp"
 
+#include "agent/postgres/text_trim.hpp"
+
 #include <signal.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
@@ -15,13 +17,6 @@
 namespace ha::agent::pg {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 template <class Int>
 bool parse_int(std::string_view s, Int& out) {

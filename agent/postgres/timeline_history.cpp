@@ -1,21 +1,12 @@
 #include "agent/postgres/timeline_history.hpp"
 
+#include "agent/postgres/text_trim.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
 
 namespace ha::agent::pg {
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
-}  // namespace
 
 PgResult<std::vector<TimelineSwitch>> parse_timeline_history(std::string_view text) {
   std::vector<TimelineSwitch> out;
