@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <thread>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,29 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// `hactl list` once every replica's member key says it streams and the leader's agent has
+// seen that too: an agent publishes its key, and reads the others', once per loop (loop_wait),
+// so right after PostgreSQL reports streaming both may lag by up to a loop.
+Run list_when_streaming(HaCluster& c, int leader, std::size_t replicas, Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    Run list = hactl(c, "list");
+    const bool seen_by_leader =  // /cluster: every member "state": "running", leader included
+        count_of(c.node(leader).api_get("/cluster").body, "\"running\"") >= replicas + 1;
+    if ((count_of(list.out, "streaming") >= replicas && seen_by_leader) ||
+        Clock::now() >= deadline) {
+      return list;
+    }
+    std::this_thread::sleep_for(Ms(200));
+  }
+}
+
 // Every member key says "pause": true (or, with want=false, none does).
 bool members_paused(HaCluster& c, bool want) {
   for (int i = 0; i < c.size(); ++i) {
@@ -56,7 +80,7 @@ TEST_CASE("e2e hactl list, switchover, pause, resume and restart on real agents"
   const int p = c.wait_primary(Ms(60000));
   c.wait_streaming(p, c.others(p), Ms(60000));
 
-  const auto list = hactl(c, "list");
+  const auto list = list_when_streaming(c, p, 2, Ms(10000));
   INFO(list.out);
   REQUIRE(list.code == 0);
   CHECK(contains(list.out, c.node(p).name()));
