@@ -3,8 +3,6 @@
 // checkers and a report in --out. `--check FILE` only checks a saved history.
 // Exit codes: 0 no anomaly, 1 anomalies or a harness failure, 2 bad usage, 77 skipped (not root,
 // no namespaces, no iptables).
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 
 #include "dcs/client/client.hpp"
 #include "dcs/client/log.hpp"
+#include "tests/chaos/campaign_options.hpp"
 #include "tests/chaos/history_io.hpp"
 #include "tests/chaos/members.hpp"
 #include "tests/chaos/nemesis.hpp"
@@ -54,31 +53,20 @@ int usage(const std::string& why) {
 
 std::optional<Args> parse(int argc, char** argv, std::string& err) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto val = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        err = k + " needs a value";
-        return {};
-      }
-      return argv[++i];
-    };
-    try {
-      if (k == "--hadcs") a.hadcs = val();
-      else if (k == "--seconds") a.seconds = std::stod(val());
-      else if (k == "--minutes") a.seconds = 60 * std::stod(val());
-      else if (k == "--seed") a.seed = std::stoull(val());
-      else if (k == "--members") a.members = std::stoi(val());
-      else if (k == "--out") a.out = val();
-      else if (k == "--check") a.check = val();
-      else if (k == "--keep") a.keep = true;
-      else if (k == "--rollback") a.rollback = true;
-      else err = "unknown option " + k;
-    } catch (...) {
-      err = "bad value for " + k;
-    }
-    if (!err.empty()) return std::nullopt;
-  }
+  err = walk_options(argc, argv, [&a](const std::string& k, const OptionValue& val) {
+    if (k == "--hadcs") a.hadcs = val();
+    else if (k == "--seconds") a.seconds = std::stod(val());
+    else if (k == "--minutes") a.seconds = 60 * std::stod(val());
+    else if (k == "--seed") a.seed = std::stoull(val());
+    else if (k == "--members") a.members = std::stoi(val());
+    else if (k == "--out") a.out = val();
+    else if (k == "--check") a.check = val();
+    else if (k == "--keep") a.keep = true;
+    else if (k == "--rollback") a.rollback = true;
+    else return false;
+    return true;
+  });
+  if (!err.empty()) return std::nullopt;
   if (a.check.empty() && a.hadcs.empty()) err = "--hadcs is required";
   if (a.members < 1 || a.members > 9) err = "--members must be 1..9";
   if (!err.empty()) return std::nullopt;
@@ -94,13 +82,6 @@ int check_only(const std::string& path) {
   ReportSummary s = check_and_report(h, CampaignFacts{}, "");
   std::cout << s.text;
   return s.anomalies == 0 ? 0 : 1;
-}
-
-// Joins this thread (and the threads it starts later) to the client namespace.
-void enter_namespace(const std::string& ns) {
-  int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter namespace " + ns);
-  close(fd);
 }
 
 // The member that calls itself leader with the highest term, or -1.

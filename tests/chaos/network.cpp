@@ -1,5 +1,7 @@
 #include "tests/chaos/network.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -7,6 +9,12 @@
 #include "tests/chaos/command.hpp"
 
 namespace ha::chaos {
+
+void enter_namespace(const std::string& ns) {
+  int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter namespace " + ns);
+  close(fd);
+}
 
 std::string network_unavailable_reason() {
   if (geteuid() != 0) return "needs root to create network namespaces";

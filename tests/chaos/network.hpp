@@ -56,4 +56,8 @@ class Network {
 // else why not (the campaign then exits as skipped).
 std::string network_unavailable_reason();
 
+// Joins the calling thread (and the threads it starts later) to namespace `ns`; throws
+// std::runtime_error when it cannot.
+void enter_namespace(const std::string& ns);
+
 }  // namespace ha::chaos

@@ -15,9 +15,7 @@
 // the agents', hadcs's and PostgreSQL's logs are kept in OUT/logs when anything was found (or
 // with --keep). Exit codes: 0 no anomaly, 1 anomalies or a harness failure, 2 bad usage,
 // 77 skipped (not root, no namespaces, no iptables, no PostgreSQL 15, no postgres user).
-#include <fcntl.h>
 #include <pwd.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -39,6 +37,7 @@
 #include <thread>
 
 #include "agent/postgres/pg_connection.hpp"
+#include "tests/chaos/campaign_options.hpp"
 #include "tests/chaos/command.hpp"
 #include "tests/chaos/network.hpp"
 #include "tests/chaos/pg/pg_nodes.hpp"
@@ -77,32 +76,21 @@ int usage(const std::string& why) {
 
 std::optional<Args> parse(int argc, char** argv, std::string& err) {
   Args a;
-  for (int i = 1; i < argc && err.empty(); ++i) {
-    const std::string k = argv[i];
-    auto val = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        err = k + " needs a value";
-        return {};
-      }
-      return argv[++i];
-    };
-    try {
-      if (k == "--hadcs") a.hadcs = val();
-      else if (k == "--haagent") a.haagent = val();
-      else if (k == "--hactl") a.hactl = val();
-      else if (k == "--repo") a.repo = val();
-      else if (k == "--seconds") a.seconds = std::stod(val());
-      else if (k == "--minutes") a.seconds = 60 * std::stod(val());
-      else if (k == "--heal-seconds") a.heal_seconds = std::stod(val());
-      else if (k == "--seed") a.seed = std::stoull(val());
-      else if (k == "--out") a.out = val();
-      else if (k == "--keep") a.keep = true;
-      else if (k == "--async") a.sync = false;
-      else err = "unknown option " + k;
-    } catch (...) {
-      err = "bad value for " + k;
-    }
-  }
+  err = walk_options(argc, argv, [&a](const std::string& k, const OptionValue& val) {
+    if (k == "--hadcs") a.hadcs = val();
+    else if (k == "--haagent") a.haagent = val();
+    else if (k == "--hactl") a.hactl = val();
+    else if (k == "--repo") a.repo = val();
+    else if (k == "--seconds") a.seconds = std::stod(val());
+    else if (k == "--minutes") a.seconds = 60 * std::stod(val());
+    else if (k == "--heal-seconds") a.heal_seconds = std::stod(val());
+    else if (k == "--seed") a.seed = std::stoull(val());
+    else if (k == "--out") a.out = val();
+    else if (k == "--keep") a.keep = true;
+    else if (k == "--async") a.sync = false;
+    else return false;
+    return true;
+  });
   if (err.empty() && (a.hadcs.empty() || a.haagent.empty() || a.hactl.empty())) {
     err = "--hadcs, --haagent and --hactl are required";
   }
@@ -117,12 +105,6 @@ std::string skip_reason() {
   if (getpwnam("postgres") == nullptr) return "there is no postgres user";
   if (!have_program("setpriv")) return "setpriv (util-linux) is not installed";
   return {};
-}
-
-void enter_namespace(const std::string& ns) {
-  int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter namespace " + ns);
-  close(fd);
 }
 
 bool sleep_unless_interrupted(Ms d) {
