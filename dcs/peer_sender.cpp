@@ -127,7 +127,6 @@ void PeerSender::on_write_done(bool ok) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     writing_ = false;
-    if (!ok) stream_failed_ = true;
     if (!ok || closing_) {
       // No more writes on this stream: let it finish (OnDone follows).
       closing_ = true;
@@ -201,7 +200,7 @@ void PeerSender::run() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
       stream_ = s;
-      stream_open_ = stream_failed_ = stream_done_ = closing_ = stream_wrote_ = false;
+      stream_open_ = stream_done_ = closing_ = stream_wrote_ = false;
       writing_ = true;  // the hello
       in_flight_.clear();
     }

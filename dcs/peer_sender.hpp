@@ -71,7 +71,6 @@ class PeerSender {
   bool stream_open_ = false;     // the hello was written: batches may follow
   bool writing_ = false;         // a write is in flight
   bool closing_ = false;         // no more writes: the hold is (being) released
-  bool stream_failed_ = false;   // a write failed
   bool stream_done_ = false;     // OnDone ran: the stream may be deleted
   bool stream_wrote_ = false;    // a batch was written on it (the peer took our stream)
   grpc::Status stream_status_;
