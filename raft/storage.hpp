@@ -49,6 +49,12 @@ class PreparedSnapshot {
   virtual std::uint64_t data_size() const = 0;
 };
 
+// A save that DurableStorage::stage() made visible to the readers but has not written yet.
+class StagedSave {
+ public:
+  virtual ~StagedSave() = default;
+};
+
 // Storage with the writes the driver makes while handling a Ready.
 class DurableStorage : public Storage {
  public:
@@ -68,6 +74,25 @@ class DurableStorage : public Storage {
   virtual void commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) = 0;
   // Both steps at once.
   void compact(const Snapshot& snapshot) { commit_snapshot(prepare_snapshot(snapshot)); }
+
+  // A save in two steps, so that the slow one overlaps the caller's other work (a leader writes
+  // its log while its followers write theirs: the Raft dissertation's 10.2.1).
+  // stage(), on the thread that makes the other calls, makes the save visible to the readers at
+  // once (entries(), term(), last_index()) and returns what is left to write. It takes no
+  // snapshot: an incoming snapshot goes through save(), with no staged save outstanding.
+  // write_staged() writes it, durably when `sync`, on one other thread, in the order the saves
+  // were staged, concurrently with the readers, stage() and commit_snapshot(); it throws
+  // StorageError as save() does. Nothing staged may be trusted to survive a crash before it
+  // returns, and commit_snapshot() must not cover an entry whose write has not returned.
+  // staged_written(), back on the owning thread after write_staged() returned, in the same
+  // order, lets the storage forget the save. The defaults save everything in stage().
+  virtual std::unique_ptr<StagedSave> stage(const HardState* hard_state,
+                                            const std::vector<Entry>& entries, bool sync) {
+    save(hard_state, entries, nullptr, sync);
+    return std::make_unique<StagedSave>();
+  }
+  virtual void write_staged(StagedSave& /*staged*/) {}
+  virtual void staged_written(StagedSave& /*staged*/) {}
 };
 
 }  // namespace ha::raft
