@@ -19,6 +19,7 @@ struct FaultSwitches {
   bool commit_old_term_by_counting = false;  // break Figure 8: commit old-term entries by count
   bool grant_vote_ignoring_log = false;      // vote for candidates with stale logs
   bool read_index_without_heartbeat = false; // answer ReadIndex without confirming leadership
+  bool count_own_entries_unpersisted = false;  // async_storage_writes, but count them at once
 };
 
 struct Config {
@@ -33,6 +34,11 @@ struct Config {
   std::size_t max_inflight_msgs = 256;            // unacknowledged kAppend per follower
   std::uint64_t max_committed_size_per_ready = 16 << 20;
   std::uint64_t max_uncommitted_entries_size = 0; // 0 = unlimited
+  // A leader's new entries count toward the quorum only once the driver reports them durable
+  // with Node::persisted(), instead of at once. Lets a leader's driver persist them while it goes
+  // on handling acknowledgements (the Raft dissertation's 10.2.1) without the commit index it
+  // tells followers ever covering entries that only its memory holds.
+  bool async_storage_writes = false;
   std::uint64_t seed = 0;                         // randomness of election timeouts
   FaultSwitches faults;
 

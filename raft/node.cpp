@@ -223,6 +223,7 @@ void Node::report_snapshot(NodeId peer, bool ok) {
 bool Node::has_ready() const { return impl_->has_ready(); }
 Ready Node::ready() { return impl_->ready(); }
 void Node::advance(const Ready& rd) { impl_->advance(rd); }
+void Node::persisted(Index index, Term term) { impl_->persisted(index, term); }
 Status Node::status() const { return impl_->status(); }
 ConfState Node::conf_state_at(Index i) const { return impl_->conf_state_at(i); }
 NodeId Node::id() const { return impl_->id; }

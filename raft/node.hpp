@@ -84,6 +84,10 @@ class Node {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& rd);
+  // With Config::async_storage_writes: the driver made the log durable up to `index`, whose
+  // entry has term `term` (entries handed out in Ready::entries, reported in order). A leader
+  // then counts its own copy toward the quorum; anyone else ignores it.
+  void persisted(Index index, Term term);
 
   Status status() const;
   // The configuration in force at log index i (for a snapshot the application takes at its

@@ -32,6 +32,7 @@ class Node::Impl {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& rd);
+  void persisted(Index index, Term t);
   Status status() const;
 
   Config cfg;

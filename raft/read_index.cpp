@@ -26,14 +26,16 @@ void Node::Impl::respond_read(NodeId from, const std::string& context, Index ind
 
 void Node::Impl::handle_read_index(const Message& m) {
   if (progress.find(id) == progress.end()) return;  // removed leader: let the client retry
+  // The read index must cover every entry committed in earlier terms: wait for our first commit.
+  // (A sole voter too: with asynchronous storage writes it commits its first entry only once
+  // that is durable, and its commit index from before a restart may lag what it acknowledged.)
+  if (!committed_entry_in_current_term()) {
+    reads_waiting_for_commit.push_back(m);
+    return;
+  }
   std::size_t voters = conf().voters.size();
   if (voters == 1 && is_voter(id)) {
     respond_read(m.from, m.context, log.committed());
-    return;
-  }
-  // The read index must cover every entry committed in earlier terms: wait for our first commit.
-  if (!committed_entry_in_current_term()) {
-    reads_waiting_for_commit.push_back(m);
     return;
   }
   bool lease = cfg.read_only == ReadOnlyOption::kLeaseBased || cfg.faults.read_index_without_heartbeat;

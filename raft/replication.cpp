@@ -74,11 +74,26 @@ bool Node::Impl::append_entries(std::vector<Entry> entries) {
   }
   track_conf_entries(li + 1, entries);
   log.append(std::move(entries));
-  // The leader's own copy counts toward the quorum once the driver persists it, which the
-  // Ready contract guarantees before any of these entries is applied.
-  progress.at(id).maybe_update(log.last_index());
-  if (maybe_commit()) on_commit_advanced();
+  // Synchronous storage: the leader's own copy counts at once, as the Ready contract has the
+  // driver persist it before anything is applied or acknowledged. Asynchronous: persisted().
+  if (!cfg.async_storage_writes || cfg.faults.count_own_entries_unpersisted) {
+    progress.at(id).maybe_update(log.last_index());
+    if (maybe_commit()) on_commit_advanced();
+  }
   return true;
+}
+
+void Node::Impl::persisted(Index index, Term t) {
+  if (role != Role::kLeader || index > log.last_index()) return;
+  // A report from an earlier leadership, of entries since replaced, says nothing about these.
+  auto stored = log.term(index);
+  if (!stored || *stored != t) return;
+  auto it = progress.find(id);
+  if (it == progress.end() || !it->second.maybe_update(index)) return;
+  if (maybe_commit()) {
+    on_commit_advanced();
+    if (role == Role::kLeader) bcast_append();
+  }
 }
 
 void Node::Impl::step_leader(const Message& m) {

@@ -111,6 +111,7 @@ bool set_fault(const std::string& name, RandomRunOptions& o) {
   if (name == "commit_old_term_by_counting") o.faults.commit_old_term_by_counting = true;
   else if (name == "grant_vote_ignoring_log") o.faults.grant_vote_ignoring_log = true;
   else if (name == "read_index_without_heartbeat") o.faults.read_index_without_heartbeat = true;
+  else if (name == "count_own_entries_unpersisted") o.faults.count_own_entries_unpersisted = true;
   else if (name == "forget_vote_on_restart") o.forget_vote_on_restart = true;
   else return false;
   return true;
@@ -232,7 +233,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--fault") {
       if (i + 1 >= argc || !set_fault(argv[i + 1], a.run)) {
         std::fprintf(stderr, "--fault needs one of commit_old_term_by_counting, grant_vote_ignoring_log, "
-                             "read_index_without_heartbeat, forget_vote_on_restart\n");
+                             "read_index_without_heartbeat, count_own_entries_unpersisted, forget_vote_on_restart\n");
         return 2;
       }
       a.extra += std::string(" --fault ") + argv[++i];

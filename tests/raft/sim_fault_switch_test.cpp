@@ -212,3 +212,14 @@ TEST_CASE("checker: random search finds a forgotten vote", "[sim][checker][rando
   INFO("seed " << seed << ": " << failure);
   CHECK(seed != 0);
 }
+
+TEST_CASE("checker: random search finds a lost commit when an async leader counts its copy before it is durable",
+          "[sim][checker][random]") {
+  RandomRunOptions o;
+  o.steps = 2000;
+  o.faults.count_own_entries_unpersisted = true;  // also switches async_leader_writes on
+  std::string failure;
+  std::uint64_t seed = search(o, 400, failure);
+  INFO("seed " << seed << ": " << failure);
+  CHECK(seed != 0);
+}

@@ -26,6 +26,7 @@ Config Cluster::config_for(NodeId id) {
   Config c = options_.config;
   c.id = id;
   c.seed = rng_.next();
+  c.async_storage_writes = options_.async_leader_writes;
   return c;
 }
 
@@ -97,6 +98,7 @@ bool Cluster::step() {
     for (auto& [id, n] : nodes_)
       if (n->up() && rng_.chance(options_.tick_probability)) n->core().tick();
     for (Delivery& d : net_.take_due(now_)) deliver(std::move(d));
+    write_due_staged();
     std::vector<NodeId> order = up_nodes();
     rng_.shuffle(order);
     for (NodeId id : order) {
@@ -136,6 +138,8 @@ void Cluster::campaign(NodeId id) { node(id).core().campaign(); }
 void Cluster::process_ready(NodeId id) {
   SimNode& n = node(id);
   for (int guard = 0; guard < 1000 && n.up() && n.core().has_ready(); ++guard) handle_ready(n);
+  while (n.up() && !n.staged.empty()) write_staged(n);
+  for (int guard = 0; guard < 1000 && n.up() && n.core().has_ready(); ++guard) handle_ready(n);
 }
 
 void Cluster::stabilize(int max_rounds) {
@@ -148,6 +152,10 @@ void Cluster::stabilize(int max_rounds) {
         SimNode& n = node(id);
         for (int guard = 0; guard < 1000 && n.up() && n.core().has_ready(); ++guard) {
           handle_ready(n);
+          moved = true;
+        }
+        while (n.up() && !n.staged.empty()) {
+          write_staged(n);
           moved = true;
         }
       }
@@ -165,8 +173,31 @@ void Cluster::stabilize(int max_rounds) {
 
 // ---------------------------------------------------------------- Ready handling
 
+void Cluster::write_staged(SimNode& n) {
+  SimNode::StagedWrite w = n.staged.front();
+  n.staged.erase(n.staged.begin());
+  n.storage().write_staged();
+  checker_.on_durable(n.id(), n.storage().durable_hard_state());
+  trace([&] { return "n" + std::to_string(n.id()) + " wrote its staged save up to " + std::to_string(w.index); });
+  if (w.index != 0) n.core().persisted(w.index, w.term);
+}
+
+void Cluster::write_due_staged() {
+  for (NodeId id : up_nodes()) {
+    SimNode& n = node(id);
+    while (n.up() && !n.staged.empty() && n.staged.front().due <= now_) write_staged(n);
+  }
+}
+
 void Cluster::handle_ready(SimNode& n) {
   NodeId id = n.id();
+  // Only a leader saves in the background; anyone else first waits for those writes (a leader
+  // never receives a snapshot: it steps down first).
+  const bool staging = options_.async_leader_writes && n.core().is_leader();
+  if (!staging) {
+    while (!n.staged.empty()) write_staged(n);
+    if (!n.core().has_ready()) return;
+  }
   Ready rd = n.core().ready();
   checker_.on_ready(id, rd, n.storage().live_hard_state());
   trace([&] {
@@ -185,11 +216,25 @@ void Cluster::handle_ready(SimNode& n) {
     return s;
   });
 
-  // 1. Persist.
-  n.storage().save(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.snapshot ? &*rd.snapshot : nullptr,
-                   rd.must_sync);
-  checker_.on_saved(id, rd, n.storage().live());
-  if (rd.must_sync) checker_.on_durable(id, n.storage().durable_hard_state());
+  // 1. Persist (or stage).
+  if (staging) {
+    if (rd.hard_state || !rd.entries.empty()) {
+      n.storage().stage(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.must_sync);
+      SimNode::StagedWrite w;
+      if (!rd.entries.empty()) {
+        w.index = rd.entries.back().index;
+        w.term = rd.entries.back().term;
+      }
+      w.due = now_ + rng_.below(4);
+      n.staged.push_back(w);
+    }
+    checker_.on_saved(id, rd, n.storage().live());
+  } else {
+    n.storage().save(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.snapshot ? &*rd.snapshot : nullptr,
+                     rd.must_sync);
+    checker_.on_saved(id, rd, n.storage().live());
+    if (rd.must_sync) checker_.on_durable(id, n.storage().durable_hard_state());
+  }
   if (rd.snapshot) {
     if (!n.sm().restore(rd.snapshot->data) || n.sm().applied() != rd.snapshot->metadata.index) {
       fail("n" + std::to_string(id) + " received a malformed snapshot image at index " +
@@ -259,6 +304,8 @@ void Cluster::maybe_compact(SimNode& n) {
   Index applied = n.sm().applied();
   Index snap = live.first_index() - 1;
   if (applied < snap + options_.compact_every) return;
+  // A snapshot must not cover an entry only staged (DurableStorage::commit_snapshot).
+  if (auto staged = n.storage().first_staged_index(); staged && applied >= *staged) return;
   if (applied > live.last_index()) {
     fail("n" + std::to_string(n.id()) + " applied index " + std::to_string(applied) + " beyond its log (last " +
          std::to_string(live.last_index()) + ")");

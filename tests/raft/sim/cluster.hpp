@@ -33,6 +33,10 @@ struct ClusterOptions {
   bool lose_unsynced_on_crash = true;   // a crash keeps a random prefix of the unsynced saves
   bool forget_vote_on_restart = false;  // a deliberate driver bug, for checker tests
   bool shutdown_removed = true;    // stop a node once its removal is applied anywhere
+  // A leader stages its Ready's saves and sends and applies at once; each write completes 0-3
+  // steps later (Config::async_storage_writes, as hadcs's driver does). Other Readies first wait
+  // for every staged write.
+  bool async_leader_writes = false;
   // A server added later starts from the cluster's bootstrap configuration (as etcd's
   // --initial-cluster does); false starts it with an empty one, learning everything from the leader.
   bool joiners_know_bootstrap = true;
@@ -104,6 +108,9 @@ class Cluster {
 
  private:
   void handle_ready(SimNode& n);
+  // Completes the oldest staged write of `n` (DurableStorage::write_staged, then persisted()).
+  void write_staged(SimNode& n);
+  void write_due_staged();
   void apply(SimNode& n, const Entry& e);
   void serve_reads(SimNode& n);
   void deliver(Delivery d);

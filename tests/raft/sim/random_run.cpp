@@ -99,6 +99,7 @@ class RandomRun {
     // Drawn last, so that adding them left the earlier choices of every seed as they were.
     c.config.max_committed_size_per_ready = std::vector<std::uint64_t>{16 << 20, 16 << 20, 100}[setup.below(3)];
     c.config.max_uncommitted_entries_size = std::vector<std::uint64_t>{0, 0, 2000}[setup.below(3)];
+    c.async_leader_writes = setup.chance(0.5) || o.faults.count_own_entries_unpersisted;
     setup_ = std::to_string(c.voters) + " nodes, election/heartbeat ticks " + std::to_string(c.config.election_tick) +
              "/" + std::to_string(c.config.heartbeat_tick) + ", pre_vote=" + (c.config.pre_vote ? "on" : "off") +
              " check_quorum=" + (c.config.check_quorum ? "on" : "off") +
@@ -109,6 +110,7 @@ class RandomRun {
              " reorder=" + std::to_string(f.reorder) + " delay<=" + std::to_string(f.max_delay) +
              " max_committed_per_ready=" + std::to_string(c.config.max_committed_size_per_ready) +
              " max_uncommitted=" + std::to_string(c.config.max_uncommitted_entries_size) +
+             (c.async_leader_writes ? " async_leader_writes" : "") +
              " nemesis x" + std::to_string(intensity) + " clients=" + std::to_string(clients_.size()) +
              (o.lease_reads ? " lease reads" : "");
     next_id_ = static_cast<NodeId>(c.voters) + 1;

@@ -24,6 +24,7 @@ bool SimNode::start(Config config) {
 void SimNode::stop() {
   core_.reset();
   reads.clear();
+  staged.clear();
 }
 
 }  // namespace ha::raft::sim

@@ -38,6 +38,14 @@ class SimNode {
 
   // Read states waiting for the state machine to reach their index.
   std::vector<ReadState> reads;
+  // Saves staged in the storage (a leader's background writes), oldest first: the last entry
+  // each writes (index 0: none) and the step at which its write completes.
+  struct StagedWrite {
+    Index index = 0;
+    Term term = 0;
+    std::uint64_t due = 0;
+  };
+  std::vector<StagedWrite> staged;
   bool removed = false;  // left the cluster for good
 
  private:
