@@ -193,12 +193,19 @@ void Cluster::handle_ready(SimNode& n) {
   NodeId id = n.id();
   // Only a leader saves in the background; anyone else first waits for those writes (a leader
   // never receives a snapshot: it steps down first).
-  const bool staging = options_.async_leader_writes && n.core().is_leader();
+  bool staging = options_.async_leader_writes && n.core().is_leader();
   if (!staging) {
     while (!n.staged.empty()) write_staged(n);
     if (!n.core().has_ready()) return;
   }
   Ready rd = n.core().ready();
+  // A new term or vote is durable before anything is sent in it (a sole voter wins its election
+  // in the Ready that carries its vote), so that a restart cannot lead the same term twice.
+  const HardState before = n.storage().live_hard_state();
+  if (staging && rd.hard_state && (rd.hard_state->term != before.term || rd.hard_state->vote != before.vote)) {
+    staging = false;
+    while (!n.staged.empty()) write_staged(n);
+  }
   checker_.on_ready(id, rd, n.storage().live_hard_state());
   trace([&] {
     std::string s = "n" + std::to_string(id) + " ready:";
