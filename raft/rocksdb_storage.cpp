@@ -72,6 +72,21 @@ class PreparedFile : public PreparedSnapshot {
   fs::path path;
 };
 
+// A save stage() made visible and write_staged() has yet to write: everything that write needs,
+// so that the persist thread touches no member of the store but db_.
+class StagedBatch : public StagedSave {
+ public:
+  StagedBatch(const RocksDbStorage* by, bool s) : owner(by), sync(s) {}
+
+  const RocksDbStorage* owner;
+  rocksdb::WriteBatch batch;
+  bool sync;
+  Index first = std::numeric_limits<Index>::max();  // of its entries; max when none
+  // Snapshot data files replaced by writes made before this one: removable once it has synced.
+  std::vector<fs::path> replaced;
+  bool written = false;  // set by write_staged(), checked by staged_written()
+};
+
 // RocksDB's info log, forwarded to the caller's sink instead of a LOG file in the directory.
 class ForwardingLogger : public rocksdb::Logger {
  public:
@@ -166,6 +181,20 @@ void remove_gradually(const fs::path& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   fs::remove(path, ec);
+}
+
+// Has `files` removed by RocksDB's background threads (removing a large file takes
+// milliseconds). One that is never removed (a crash first) is a stray that open() removes.
+void schedule_removal(rocksdb::Env* env, std::vector<fs::path> files) {
+  if (files.empty()) return;
+  using Files = std::vector<fs::path>;
+  env->Schedule(
+      [](void* arg) {
+        std::unique_ptr<Files> owned(static_cast<Files*>(arg));
+        for (const fs::path& path : *owned) remove_gradually(path);
+      },
+      new Files(std::move(files)), rocksdb::Env::Priority::LOW, nullptr,
+      [](void* arg) { delete static_cast<Files*>(arg); });
 }
 
 rocksdb::ColumnFamilyOptions cf_options(std::uint64_t write_buffer) {
@@ -617,14 +646,23 @@ Term RocksDbStorage::term(Index i) const {
 
 std::vector<Entry> RocksDbStorage::entries(Index lo, Index hi, std::uint64_t max_bytes) const {
   HA_ASSERT(lo >= first_index() && lo < hi && hi <= last_index() + 1, "entries out of range");
-  if (cache_.empty() || lo < cache_.front().index) return read_entries(lo, hi, max_bytes);
+  const Index cached = cache_.empty() ? last_index_ + 1 : cache_.front().index;
   std::vector<Entry> out;
   std::uint64_t bytes = 0;
-  for (auto it = cache_.begin() + static_cast<std::ptrdiff_t>(lo - cache_.front().index);
-       it != cache_.end() && it->index < hi; ++it) {
-    bytes += entry_size(*it);
+  if (lo < cached) {
+    // Below the cache every entry is written (it holds all the unwritten ones); the rest of the
+    // range, if any, comes from the cache.
+    const Index end = std::min(hi, cached);
+    out = read_entries(lo, end, max_bytes);
+    if (out.back().index + 1 < end) return out;  // max_bytes reached
+    for (const Entry& e : out) bytes += entry_size(e);
+    lo = end;
+  }
+  for (Index i = lo; i < hi; ++i) {
+    const Entry& e = cache_[static_cast<std::size_t>(i - cached)];
+    bytes += entry_size(e);
     if (!out.empty() && bytes > max_bytes) break;
-    out.push_back(*it);
+    out.push_back(e);
   }
   return out;
 }
@@ -765,6 +803,15 @@ void RocksDbStorage::check_writable() const {
     throw StorageError("raft log in " + dir_ + " refuses writes after an earlier failure (" +
                        failed_ + "); " + kRuntimeAdvice);
   }
+  check_staged_writable();
+}
+
+void RocksDbStorage::check_staged_writable() const {
+  if (staged_failed_) {
+    throw StorageError("raft log in " + dir_ +
+                       " refuses writes after an earlier failure (writing a staged save); " +
+                       kRuntimeAdvice);
+  }
 }
 
 void RocksDbStorage::write(rocksdb::WriteBatch& batch, bool sync, const char* what) {
@@ -777,8 +824,31 @@ void RocksDbStorage::write(rocksdb::WriteBatch& batch, bool sync, const char* wh
   }
 }
 
+void RocksDbStorage::batch_entries(rocksdb::WriteBatch& batch, const std::vector<Entry>& entries,
+                                   Index first, Index last) const {
+  if (entries.empty()) return;
+  const Index from = entries.front().index;
+  HA_ASSERT(from >= first, "append below the snapshot");
+  HA_ASSERT(from <= last + 1, "append leaves a gap");
+  for (std::size_t k = 1; k < entries.size(); ++k) {
+    HA_ASSERT(entries[k].index == entries[k - 1].index + 1, "appended entries are not contiguous");
+  }
+  const Index to = entries.back().index;
+  // Entries at from..to are overwritten by the puts; a longer old suffix must go.
+  if (last > to) {
+    batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)),
+                      slice(codec::index_key(last + 1)));
+  }
+  std::string value;
+  for (const Entry& e : entries) {
+    codec::encode_entry(e, value);
+    batch.Put(entries_cf_, slice(codec::index_key(e.index)), slice(value));
+  }
+}
+
 void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>& entries,
                           const Snapshot* snapshot, bool sync) {
+  HA_ASSERT(staged_firsts_.empty(), "save() while a staged save is outstanding");
   check_writable();
   rocksdb::WriteBatch batch;
   // The log's bounds as they will be after the snapshot part of this call.
@@ -806,26 +876,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
     first = idx + 1;
     last = keep_suffix ? last : idx;
   }
-  if (!entries.empty()) {
-    const Index from = entries.front().index;
-    HA_ASSERT(from >= first, "append below the snapshot");
-    HA_ASSERT(from <= last + 1, "append leaves a gap");
-    for (std::size_t k = 1; k < entries.size(); ++k) {
-      HA_ASSERT(entries[k].index == entries[k - 1].index + 1,
-                "appended entries are not contiguous");
-    }
-    const Index to = entries.back().index;
-    // Entries at from..to are overwritten by the puts; a longer old suffix must go.
-    if (last > to) {
-      batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)),
-                        slice(codec::index_key(last + 1)));
-    }
-    std::string value;
-    for (const Entry& e : entries) {
-      codec::encode_entry(e, value);
-      batch.Put(entries_cf_, slice(codec::index_key(e.index)), slice(value));
-    }
-  }
+  batch_entries(batch, entries, first, last);
   if (hard_state != nullptr) {
     batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
               slice(codec::encode_hard_state(*hard_state)));
@@ -858,6 +909,7 @@ void RocksDbStorage::commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared)
   const Index idx = record.metadata.index;
   if (idx <= snapshot_.metadata.index) return;  // `prepared` removes its file
   check_writable();
+  HA_ASSERT(idx < pinned_from(), "compact over an entry whose staged write has not returned");
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
   HA_ASSERT(term(idx) == record.metadata.term, "compact with a snapshot of another history");
   rocksdb::WriteBatch batch;
@@ -871,19 +923,61 @@ void RocksDbStorage::commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared)
 }
 
 void RocksDbStorage::remove_replaced_snapshot_files() {
-  // Called after a sync: the records that replaced these files are durable. One that is never
-  // removed (a crash first) is a stray that open() removes.
-  if (replaced_files_.empty()) return;
-  using Files = std::vector<fs::path>;
-  auto* files = new Files(std::move(replaced_files_));
+  // Called after a sync: the records that replaced these files are durable.
+  schedule_removal(db_->GetEnv(), std::move(replaced_files_));
   replaced_files_.clear();
-  db_->GetEnv()->Schedule(
-      [](void* arg) {
-        std::unique_ptr<Files> owned(static_cast<Files*>(arg));
-        for (const fs::path& path : *owned) remove_gradually(path);
-      },
-      files, rocksdb::Env::Priority::LOW, nullptr,
-      [](void* arg) { delete static_cast<Files*>(arg); });
+}
+
+std::unique_ptr<StagedSave> RocksDbStorage::stage(const HardState* hard_state,
+                                                  const std::vector<Entry>& entries, bool sync) {
+  check_writable();
+  auto staged = std::make_unique<StagedBatch>(this, sync);
+  batch_entries(staged->batch, entries, first_index(), last_index());
+  if (hard_state != nullptr) {
+    staged->batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
+                      slice(codec::encode_hard_state(*hard_state)));
+  }
+  // The records that replaced these files were written before this batch will be.
+  if (sync) staged->replaced = std::exchange(replaced_files_, {});
+  if (!entries.empty()) staged->first = entries.front().index;
+  staged_firsts_.push_back(staged->first);
+  if (!entries.empty()) note_append(entries);
+  if (hard_state != nullptr) hard_state_ = *hard_state;
+  return staged;
+}
+
+void RocksDbStorage::write_staged(StagedSave& staged) {
+  // On the persist thread: touches only the batch, db_ (thread-safe), dir_ (fixed at open) and
+  // the atomics.
+  auto* save = dynamic_cast<StagedBatch*>(&staged);
+  HA_ASSERT(save != nullptr && save->owner == this, "write_staged of a save another store staged");
+  HA_ASSERT(!save->written, "write_staged twice");
+  check_staged_writable();
+  rocksdb::Status s;
+  if (save->batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = save->sync;
+    s = db_->Write(wo, &save->batch);
+  } else if (save->sync) {
+    s = db_->FlushWAL(true);  // nothing new, but earlier unsynced writes must become durable
+  }
+  if (!s.ok()) {
+    staged_failed_ = true;
+    fail_io("writing failed while saving a Ready", s.ToString());
+  }
+  save->written = true;
+  if (!save->sync) return;
+  ++syncs_;
+  schedule_removal(db_->GetEnv(), std::move(save->replaced));
+}
+
+void RocksDbStorage::staged_written(StagedSave& staged) {
+  auto& save = static_cast<StagedBatch&>(staged);
+  HA_ASSERT(save.written, "staged_written before write_staged returned");
+  HA_ASSERT(!staged_firsts_.empty() && staged_firsts_.front() == save.first,
+            "staged_written out of staging order");
+  staged_firsts_.pop_front();
+  trim_cache();
 }
 
 // ---- In-memory state ---------------------------------------------------------------------
@@ -926,7 +1020,6 @@ void RocksDbStorage::note_append(const std::vector<Entry>& entries) {
   }
   last_index_ = entries.back().index;
 
-  if (cache_limit_ == 0) return;
   while (!cache_.empty() && cache_.back().index >= from) {
     cache_bytes_ -= entry_size(cache_.back());
     cache_.pop_back();
@@ -939,7 +1032,19 @@ void RocksDbStorage::note_append(const std::vector<Entry>& entries) {
     cache_.push_back(e);
     cache_bytes_ += entry_size(e);
   }
-  while (!cache_.empty() && cache_bytes_ > cache_limit_) {
+  trim_cache();
+}
+
+Index RocksDbStorage::pinned_from() const {
+  // The minimum, not the oldest save's: a later one may have overwritten from a lower index.
+  Index from = std::numeric_limits<Index>::max();
+  for (Index first : staged_firsts_) from = std::min(from, first);
+  return from;
+}
+
+void RocksDbStorage::trim_cache() {
+  const Index pinned = pinned_from();
+  while (!cache_.empty() && cache_bytes_ > cache_limit_ && cache_.front().index < pinned) {
     cache_bytes_ -= entry_size(cache_.front());
     cache_.pop_front();
   }

@@ -1,7 +1,8 @@
 // RocksDbStorage: the production DurableStorage, a Raft log in RocksDB (column families
 // "entries" and "meta") with the snapshot data in a file beside it, one WriteBatch per save(),
 // verified when opened. Not thread-safe (one driver thread owns it), like MemoryStorage, except
-// that prepare_snapshot() may run on another thread.
+// that prepare_snapshot() may run on any other thread, and write_staged() on one other thread (a
+// persist thread), both concurrently with the owning thread's calls.
 #pragma once
 
 #include <array>
@@ -87,7 +88,18 @@ class RocksDbStorage : public DurableStorage {
   // removed (by RocksDB's background threads: removing a large file takes milliseconds).
   void commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared) override;
 
-  // Number of save() calls with sync = true (same meaning as MemoryStorage::sync_count()).
+  // stage() builds the WriteBatch save() would write (without a snapshot) and updates the
+  // in-memory state at once; the staged entries stay in the cache, whatever its limit, until
+  // staged_written(), and entries() reads them from there. write_staged() only writes the batch
+  // and, when synced, counts the sync and schedules the removal of the snapshot data files that
+  // writes made before its stage() replaced.
+  std::unique_ptr<StagedSave> stage(const HardState* hard_state, const std::vector<Entry>& entries,
+                                    bool sync) override;
+  void write_staged(StagedSave& staged) override;
+  void staged_written(StagedSave& staged) override;
+
+  // Number of synced writes: save() calls and staged saves with sync = true (same meaning as
+  // MemoryStorage::sync_count()).
   std::uint64_t sync_count() const { return syncs_; }
   // Size of the files in the data directory (write-ahead log, tables, manifest), in bytes.
   std::uint64_t bytes_on_disk() const;
@@ -113,13 +125,23 @@ class RocksDbStorage : public DurableStorage {
   // The data of the snapshot `record` describes, checked against its size and checksum.
   std::string read_snapshot_data(const codec::SnapshotRecord& record) const;
   void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
+  // The puts of `entries` (and the deletion of a longer old suffix) into a log whose entries are
+  // [first, last]: shared by save() and stage().
+  void batch_entries(rocksdb::WriteBatch& batch, const std::vector<Entry>& entries, Index first,
+                     Index last) const;
   void check_writable() const;
+  // The part of check_writable() that write_staged() may run: it reads only atomics.
+  void check_staged_writable() const;
   void remove_replaced_snapshot_files();
 
   // In-memory state updates, made only after the write that they describe succeeded.
   void note_snapshot(const codec::SnapshotRecord& record, bool keep_suffix);
   void note_append(const std::vector<Entry>& entries);
   void drop_cached_prefix(Index upto);  // entries <= upto leave the term runs and the cache
+  // The lowest index a staged save not yet written put in the log (max when none): entries from
+  // there on exist only in memory, so the cache must keep them.
+  Index pinned_from() const;
+  void trim_cache();  // drops the oldest cached entries over cache_limit_, below pinned_from()
 
   std::vector<Entry> read_entries(Index lo, Index hi, std::uint64_t max_bytes) const;
 
@@ -148,14 +170,21 @@ class RocksDbStorage : public DurableStorage {
   Index last_index_ = 0;
   // (first index, term) of each run of equal terms in the log, ascending; makes term() cheap.
   std::vector<std::pair<Index, Term>> term_runs_;
-  // A contiguous suffix of the log ending at last_index_ (or empty), at most cache_limit_ bytes.
+  // A contiguous suffix of the log ending at last_index_ (or empty), at most cache_limit_ bytes
+  // plus the entries from pinned_from() on, which it always holds.
   std::deque<Entry> cache_;
   std::uint64_t cache_bytes_ = 0;
+  // The first entry index of each staged save not yet confirmed written, in staging order (max
+  // for one without entries); only the owning thread uses it.
+  std::deque<Index> staged_firsts_;
 
-  std::uint64_t syncs_ = 0;
+  // Atomic: write_staged() counts its syncs on the persist thread.
+  std::atomic<std::uint64_t> syncs_{0};
   // Set by the first failed write: RocksDB and this cache may disagree from then on, so every
   // later write is refused with this message.
   std::string failed_;
+  // The same for a failed write_staged(), which cannot touch failed_ (the owning thread's).
+  std::atomic<bool> staged_failed_{false};
 };
 
 }  // namespace ha::raft
