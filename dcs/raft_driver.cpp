@@ -14,7 +14,8 @@ constexpr const char* kLog = "raft";
 constexpr int kTicksPerHeartbeat = 5;
 
 [[noreturn]] void die_on_storage_error(const raft::StorageError& e) {
-  // Nothing from this Ready was sent or applied, so no acknowledged write depends on it.
+  // Nothing that depends on this write was acknowledged: a follower answers only after it, and
+  // a leader applies only entries that a quorum without its own copy has written.
   log_error(kLog,
             "cannot write the Raft log: {}; stopping this member (fix the disk and restart it)",
             e.what());
@@ -64,6 +65,7 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
   }
   applied_ = snap.metadata.index;
   last_snapshot_index_ = snap.metadata.index;
+  saved_hard_state_ = storage_.initial_state().hard_state;
 
   raft::Config cfg;
   cfg.id = options.id;
@@ -74,6 +76,7 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
   cfg.check_quorum = options.check_quorum;
   cfg.seed = options.seed;
   cfg.max_inflight_msgs = options.max_inflight_appends;
+  cfg.async_storage_writes = options.async_leader_writes;
   node_ = std::make_unique<raft::Node>(cfg, storage_);
 }
 
@@ -81,6 +84,7 @@ RaftDriver::~RaftDriver() { stop(); }
 
 void RaftDriver::start() {
   running_ = true;
+  if (options_.async_leader_writes) persist_thread_ = std::thread([this] { persist_loop(); });
   schedule_tick();
   asio::post(io_, [this] { schedule_ready(); });
   thread_ = std::thread([this] { io_.run(); });
@@ -92,6 +96,14 @@ void RaftDriver::stop() {
   transport_->stop();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  if (persist_thread_.joinable()) {
+    {
+      std::lock_guard lk(persist_mu_);
+      persist_stop_ = true;
+    }
+    persist_cv_.notify_all();
+    persist_thread_.join();  // after writing what was staged
+  }
   snapshot_worker_.join();
 }
 
@@ -129,6 +141,13 @@ void RaftDriver::handle_ready() {
   using clock = std::chrono::steady_clock;
   ready_scheduled_ = false;
   while (node_->has_ready()) {
+    // Only a leader writes in the background; anything else first waits for those writes, so
+    // that its own saves (a vote, a follower's entries) land after them.
+    const bool staging = options_.async_leader_writes && node_->is_leader();
+    if (!staging && !staged_first_.empty()) {
+      wait_for_persisted();
+      continue;
+    }
     raft::Ready rd = node_->ready();
     if (rd.soft_state && rd.soft_state->leader != last_leader_) {
       raft::NodeId leader = rd.soft_state->leader;
@@ -145,6 +164,23 @@ void RaftDriver::handle_ready() {
       app_.on_leader_change(leader, node_->term());
     }
     metrics_.term = node_->term();
+
+    // A new term or vote is written before anything is sent in it (a sole voter wins its
+    // election in the Ready that carries its vote): a restart must not lead that term again.
+    const bool new_vote = rd.hard_state && (rd.hard_state->term != saved_hard_state_.term ||
+                                            rd.hard_state->vote != saved_hard_state_.vote);
+    if (rd.hard_state) saved_hard_state_ = *rd.hard_state;
+    if (staging && !rd.snapshot && !new_vote) {
+      // Send, stage the write for the persist thread, apply: the core counts this member's copy
+      // toward the quorum only when the write is reported (collect_persisted), so what commits
+      // meanwhile is on a quorum of other members' disks.
+      if (!rd.messages.empty()) transport_->send(std::move(rd.messages));
+      stage(rd);
+      for (const raft::Entry& e : rd.committed_entries) apply_entry(e);
+      finish_ready(rd);
+      continue;
+    }
+    if (!staged_first_.empty()) wait_for_persisted();
 
     // A leader sends its appends before its own fsync, so that its disk write and its
     // followers' overlap (the Raft dissertation's 10.2.1). Safe: nothing is applied or
@@ -172,16 +208,7 @@ void RaftDriver::handle_ready() {
       } catch (const raft::StorageError& e) {
         die_on_storage_error(e);
       }
-      if (rd.must_sync) {
-        auto us = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0).count());
-        std::size_t b = 0;
-        while (b < std::size(RaftMetrics::kFsyncBoundsUs) && us > RaftMetrics::kFsyncBoundsUs[b])
-          ++b;
-        metrics_.fsync_buckets[b]++;
-        metrics_.fsync_sum_us += us;
-        metrics_.fsync_count++;
-      }
+      if (rd.must_sync) record_fsync(clock::now() - t0);
     }
     if (!send_first && !rd.messages.empty()) transport_->send(std::move(rd.messages));
 
@@ -194,18 +221,108 @@ void RaftDriver::handle_ready() {
     for (std::size_t i = applied_early; i < rd.committed_entries.size(); ++i) {
       apply_entry(rd.committed_entries[i]);
     }
-    metrics_.applied_index = applied_;
-    metrics_.commit_index = node_->status().hard_state.commit;
-    for (const raft::ReadState& rs : rd.read_states) {
-      auto it = reads_in_flight_.find(rs.context);
-      if (it == reads_in_flight_.end()) continue;
-      reads_confirmed_.emplace(rs.index, std::move(it->second.waiters));
-      reads_in_flight_.erase(it);
-    }
-    node_->advance(rd);
-    serve_reads();
-    maybe_snapshot();
+    finish_ready(rd);
   }
+}
+
+void RaftDriver::finish_ready(const raft::Ready& rd) {
+  metrics_.applied_index = applied_;
+  metrics_.commit_index = node_->status().hard_state.commit;
+  for (const raft::ReadState& rs : rd.read_states) {
+    auto it = reads_in_flight_.find(rs.context);
+    if (it == reads_in_flight_.end()) continue;
+    reads_confirmed_.emplace(rs.index, std::move(it->second.waiters));
+    reads_in_flight_.erase(it);
+  }
+  node_->advance(rd);
+  serve_reads();
+  maybe_snapshot();
+}
+
+void RaftDriver::record_fsync(std::chrono::steady_clock::duration took) {
+  auto us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+  std::size_t b = 0;
+  while (b < std::size(RaftMetrics::kFsyncBoundsUs) && us > RaftMetrics::kFsyncBoundsUs[b]) ++b;
+  metrics_.fsync_buckets[b]++;
+  metrics_.fsync_sum_us += us;
+  metrics_.fsync_count++;
+}
+
+void RaftDriver::stage(const raft::Ready& rd) {
+  if (!rd.hard_state && rd.entries.empty()) return;
+  PersistJob job;
+  try {
+    job.staged = storage_.stage(rd.hard_state ? &*rd.hard_state : nullptr, rd.entries, rd.must_sync);
+  } catch (const raft::StorageError& e) {
+    die_on_storage_error(e);
+  }
+  if (!rd.entries.empty()) {
+    job.index = rd.entries.back().index;
+    job.term = rd.entries.back().term;
+  }
+  job.sync = rd.must_sync;
+  staged_first_.push_back(rd.entries.empty() ? 0 : rd.entries.front().index);
+  {
+    std::lock_guard lk(persist_mu_);
+    persist_queue_.push_back(std::move(job));
+  }
+  persist_cv_.notify_all();
+}
+
+void RaftDriver::persist_loop() {
+  std::unique_lock lk(persist_mu_);
+  for (;;) {
+    persist_cv_.wait(lk, [this] { return persist_stop_ || !persist_queue_.empty(); });
+    if (persist_queue_.empty()) return;  // stopping, and everything staged is written
+    // Everything staged meanwhile goes in one group, with one fsync (group commit).
+    std::deque<PersistJob> group;
+    group.swap(persist_queue_);
+    persist_busy_ = true;
+    lk.unlock();
+    std::vector<raft::StagedSave*> saves;
+    bool sync = false;
+    for (PersistJob& job : group) {
+      saves.push_back(job.staged.get());
+      sync = sync || job.sync;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+      storage_.write_staged_group(saves);
+    } catch (const raft::StorageError& e) {
+      die_on_storage_error(e);
+    }
+    if (sync) record_fsync(std::chrono::steady_clock::now() - t0);
+    lk.lock();
+    persist_busy_ = false;
+    for (PersistJob& job : group) persist_done_.push_back(std::move(job));
+    persist_cv_.notify_all();
+    asio::post(io_, [this] { collect_persisted(); });
+  }
+}
+
+void RaftDriver::collect_persisted() {
+  std::deque<PersistJob> done;
+  {
+    std::lock_guard lk(persist_mu_);
+    done.swap(persist_done_);
+  }
+  if (done.empty()) return;
+  for (PersistJob& job : done) {
+    storage_.staged_written(*job.staged);
+    staged_first_.pop_front();
+    if (job.index != 0) node_->persisted(job.index, job.term);
+  }
+  schedule_ready();
+  maybe_snapshot();
+}
+
+void RaftDriver::wait_for_persisted() {
+  {
+    std::unique_lock lk(persist_mu_);
+    persist_cv_.wait(lk, [this] { return persist_queue_.empty() && !persist_busy_; });
+  }
+  collect_persisted();
 }
 
 void RaftDriver::apply_entry(const raft::Entry& e) {
@@ -247,6 +364,11 @@ void RaftDriver::expire_reads() {
 
 void RaftDriver::maybe_snapshot() {
   if (snapshot_in_progress_ || applied_ < last_snapshot_index_ + options_.snapshot_count) return;
+  // A snapshot may cover only entries already written (a leader applies entries that other
+  // members' disks hold before its own write returns).
+  for (raft::Index first : staged_first_) {
+    if (first != 0 && first <= applied_) return;
+  }
   using clock = std::chrono::steady_clock;
   raft::SnapshotMetadata meta;
   meta.index = applied_;

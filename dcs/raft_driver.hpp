@@ -1,17 +1,20 @@
 // RaftDriver: runs one Raft core (raft::Node) for hadcs on its own thread: ticks it, feeds it
-// peer messages, persists its Ready to the RocksDB log store (one synced batch per Ready),
-// sends messages through the PeerTransport, hands committed entries to the application and
-// serves ReadIndex waiters. Thread-safe entry points post work onto that thread.
+// peer messages, persists its Ready to the RocksDB log store (one synced batch per Ready; a
+// leader's on a persist thread), sends messages through the PeerTransport, hands committed
+// entries to the application and serves ReadIndex waiters. Thread-safe entry points post work
+// onto that thread.
 #pragma once
 
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -55,6 +58,10 @@ struct RaftDriverOptions {
   // appends (fewer messages and fsyncs per put); it measured better than 256 at 16 clients and
   // the same at 256 (tests/bench).
   std::size_t max_inflight_appends = 4;
+  // A leader writes its log on a persist thread while this thread goes on sending, handling
+  // acknowledgements and applying (raft::Config::async_storage_writes); false: on this thread,
+  // before the acknowledgements are handled.
+  bool async_leader_writes = true;
   bool pre_vote = true;
   bool check_quorum = true;
   std::uint64_t seed = 0;
@@ -124,10 +131,26 @@ class RaftDriver {
   void schedule_tick();
   void schedule_ready();
   void handle_ready();
+  // The end of handling a Ready: metrics, read states, advance, serve reads, maybe snapshot.
+  void finish_ready(const raft::Ready& rd);
   void apply_entry(const raft::Entry& e);
   void flush_proposals();
   void flush_reads();
   void on_peer_lost(raft::NodeId peer);
+  void record_fsync(std::chrono::steady_clock::duration took);
+  // The persist thread's side of a leader's asynchronous writes.
+  struct PersistJob {
+    std::unique_ptr<raft::StagedSave> staged;
+    raft::Index index = 0;  // last entry written (0: only the hard state)
+    raft::Term term = 0;
+    bool sync = false;
+  };
+  void stage(const raft::Ready& rd);
+  void persist_loop();
+  // On this thread: reports the finished writes to the core and the storage, in order.
+  void collect_persisted();
+  // Blocks until every staged write is finished, then collects them (before a synchronous save).
+  void wait_for_persisted();
   // A snapshot taken at `index`: its data prepared in the store, or not (gave up, or `error`).
   struct SnapshotWork {
     raft::Index index = 0;
@@ -185,6 +208,18 @@ class RaftDriver {
   std::atomic<bool> cancel_snapshot_{false};
   raft::NodeId last_leader_ = raft::kNone;
   RaftMetrics metrics_;
+
+  // Staged writes: queued for the persist thread, being written, then done (collected here).
+  std::mutex persist_mu_;
+  std::condition_variable persist_cv_;
+  std::deque<PersistJob> persist_queue_;
+  std::deque<PersistJob> persist_done_;
+  bool persist_busy_ = false;
+  bool persist_stop_ = false;
+  // Driver thread: staged writes not yet collected, and the first entry index they write.
+  std::deque<raft::Index> staged_first_;
+  raft::HardState saved_hard_state_;  // the last one saved or staged
+  std::thread persist_thread_;
   // Last: destroyed (joined) first, while everything its task uses still exists.
   asio::thread_pool snapshot_worker_{1};
 };

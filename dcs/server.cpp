@@ -234,6 +234,7 @@ void Server::start() {
   ro.heartbeat_interval = options_.heartbeat_interval;
   ro.election_timeout = options_.election_timeout;
   ro.snapshot_count = options_.snapshot_count;
+  ro.async_leader_writes = options_.async_leader_writes;
   ro.seed = member_id_;
   PeerTransportOptions to;
   to.cluster_id = cluster_id_;

@@ -45,6 +45,7 @@ struct RawFlags {
   std::string initial_advertise_peer_urls;
   std::string initial_cluster;
   std::string initial_cluster_state = "new";
+  std::string leader_writes = "async";
   std::int64_t heartbeat_ms = 100;
   std::int64_t election_ms = 1000;
   std::string metrics_listen;
@@ -89,6 +90,12 @@ std::string convert(const RawFlags& raw, ServerOptions& o) {
   } else {
     return "--initial-cluster-state must be 'new' or 'existing', not '" +
            raw.initial_cluster_state + "'";
+  }
+
+  if (raw.leader_writes == "async" || raw.leader_writes == "sync") {
+    o.async_leader_writes = raw.leader_writes == "async";
+  } else {
+    return "--leader-writes must be 'async' or 'sync', not '" + raw.leader_writes + "'";
   }
 
   o.heartbeat_interval = std::chrono::milliseconds(raw.heartbeat_ms);
@@ -241,6 +248,11 @@ ServerCommandLine parse_server_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--snapshot-count", o.snapshot_count,
                  "Applied entries between two snapshots (log compaction)")
+      ->capture_default_str();
+  app.add_option("--leader-writes", raw.leader_writes,
+                 "How the leader writes its log: 'async' (while it replicates; its own copy counts "
+                 "toward the quorum once written) or 'sync' (before it handles acknowledgements; "
+                 "slower, for comparison)")
       ->capture_default_str();
   app.add_option("--max-request-bytes", o.max_request_bytes, "Largest client request accepted")
       ->transform(CLI::AsSizeValue(false))

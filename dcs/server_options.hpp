@@ -39,6 +39,7 @@ struct ServerOptions {
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
   std::uint64_t snapshot_count = 100000;            // applied entries between two snapshots
+  bool async_leader_writes = true;                 // RaftDriverOptions::async_leader_writes
   std::uint64_t max_request_bytes = 1536 * 1024;   // largest client request accepted
   std::uint64_t quota_backend_bytes = 2ULL << 30;  // database size at which writes are refused
   std::optional<Endpoint> metrics_listen;          // HTTP /health and /metrics; off when empty

@@ -947,28 +947,47 @@ std::unique_ptr<StagedSave> RocksDbStorage::stage(const HardState* hard_state,
 }
 
 void RocksDbStorage::write_staged(StagedSave& staged) {
-  // On the persist thread: touches only the batch, db_ (thread-safe), dir_ (fixed at open) and
-  // the atomics.
-  auto* save = dynamic_cast<StagedBatch*>(&staged);
-  HA_ASSERT(save != nullptr && save->owner == this, "write_staged of a save another store staged");
-  HA_ASSERT(!save->written, "write_staged twice");
-  check_staged_writable();
-  rocksdb::Status s;
-  if (save->batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = save->sync;
-    s = db_->Write(wo, &save->batch);
-  } else if (save->sync) {
-    s = db_->FlushWAL(true);  // nothing new, but earlier unsynced writes must become durable
+  StagedSave* one = &staged;
+  write_staged_group({one});
+}
+
+void RocksDbStorage::write_staged_group(const std::vector<StagedSave*>& saves) {
+  // On the persist thread: touches only the batches, db_ (thread-safe), dir_ (fixed at open) and
+  // the atomics. One fsync for the group: the last save that asks for one syncs, and so makes
+  // the earlier ones durable too; the others are written unsynced.
+  std::vector<StagedBatch*> batches;
+  std::size_t last_sync = saves.size();
+  for (StagedSave* staged : saves) {
+    auto* save = dynamic_cast<StagedBatch*>(staged);
+    HA_ASSERT(save != nullptr && save->owner == this, "write_staged of a save another store staged");
+    HA_ASSERT(!save->written, "write_staged twice");
+    if (save->sync) last_sync = batches.size();
+    batches.push_back(save);
   }
-  if (!s.ok()) {
-    staged_failed_ = true;
-    fail_io("writing failed while saving a Ready", s.ToString());
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    StagedBatch& save = *batches[i];
+    const bool sync = i == last_sync;
+    check_staged_writable();
+    rocksdb::Status s;
+    if (save.batch.Count() > 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = sync;
+      s = db_->Write(wo, &save.batch);
+    } else if (sync) {
+      s = db_->FlushWAL(true);  // nothing new, but earlier unsynced writes must become durable
+    }
+    if (!s.ok()) {
+      staged_failed_ = true;
+      fail_io("writing failed while saving a Ready", s.ToString());
+    }
+    save.written = true;
   }
-  save->written = true;
-  if (!save->sync) return;
-  ++syncs_;
-  schedule_removal(db_->GetEnv(), std::move(save->replaced));
+  if (last_sync == batches.size()) return;
+  for (std::size_t i = 0; i <= last_sync; ++i) {
+    if (!batches[i]->sync) continue;
+    ++syncs_;
+    schedule_removal(db_->GetEnv(), std::move(batches[i]->replaced));
+  }
 }
 
 void RocksDbStorage::staged_written(StagedSave& staged) {

@@ -96,6 +96,8 @@ class RocksDbStorage : public DurableStorage {
   std::unique_ptr<StagedSave> stage(const HardState* hard_state, const std::vector<Entry>& entries,
                                     bool sync) override;
   void write_staged(StagedSave& staged) override;
+  // One fsync for the group (the last save that asks for one), not one per save.
+  void write_staged_group(const std::vector<StagedSave*>& saves) override;
   void staged_written(StagedSave& staged) override;
 
   // Number of synced writes: save() calls and staged saves with sync = true (same meaning as

@@ -92,6 +92,11 @@ class DurableStorage : public Storage {
     return std::make_unique<StagedSave>();
   }
   virtual void write_staged(StagedSave& /*staged*/) {}
+  // Several staged saves in order, as write_staged() each; a storage may sync once, at the end,
+  // when any of them asks for it.
+  virtual void write_staged_group(const std::vector<StagedSave*>& saves) {
+    for (StagedSave* s : saves) write_staged(*s);
+  }
   virtual void staged_written(StagedSave& /*staged*/) {}
 };
 

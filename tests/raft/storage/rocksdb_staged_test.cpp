@@ -362,4 +362,28 @@ TEST_CASE("storage staged: a persist thread writes while the owner stages, reads
 }
 
 }  // namespace
+TEST_CASE("storage staged: a group of saves is written in order and counts each synced save",
+          "[storage][staged]") {
+  Pair p;
+  HardState hs1{1, 1, 0};
+  p.save(&hs1, ents(1, 2, 1));
+  const std::uint64_t syncs = p.db->sync_count();
+  HardState hs2{1, 1, 2};
+  std::vector<std::unique_ptr<StagedSave>> staged;
+  staged.push_back(p.stage(nullptr, ents(3, 5, 1), true));
+  staged.push_back(p.stage(&hs2, ents(6, 6, 1), false));
+  staged.push_back(p.stage(nullptr, ents(5, 8, 1), true));  // overwrites 5 and 6
+  staged.push_back(p.stage(nullptr, ents(9, 9, 1), false));
+  std::vector<StagedSave*> group;
+  for (auto& s : staged) group.push_back(s.get());
+  p.db->write_staged_group(group);
+  for (auto& s : staged) p.db->staged_written(*s);
+  CHECK(p.db->sync_count() == syncs + 2);
+  p.same();
+  p.reopen();
+  p.same();
+  CHECK(p.db->last_index() == 9);
+  CHECK(p.db->hard_state() == hs2);
+}
+
 }  // namespace ha::raft::test
