@@ -222,6 +222,11 @@ void RaftDriver::handle_ready() {
       apply_entry(rd.committed_entries[i]);
     }
     finish_ready(rd);
+    // Saved synchronously, but the core waits for the report all the same (a sole voter's first
+    // entry as leader is saved so, with its vote).
+    if (options_.async_leader_writes && !rd.entries.empty()) {
+      node_->persisted(rd.entries.back().index, rd.entries.back().term);
+    }
   }
 }
 

@@ -263,6 +263,10 @@ void Cluster::handle_ready(SimNode& n) {
   serve_reads(n);
   // 5. Advance; then maybe compact.
   n.core().advance(rd);
+  // Saved synchronously: with asynchronous writes on, the core still waits for the report (a sole
+  // voter's first entry as leader is saved so, with its vote).
+  if (!staging && options_.async_leader_writes && !rd.entries.empty())
+    n.core().persisted(rd.entries.back().index, rd.entries.back().term);
   maybe_compact(n);
 }
 
