@@ -185,8 +185,9 @@ void RaftDriver::handle_ready() {
     // A leader sends its appends before its own fsync, so that its disk write and its
     // followers' overlap (the Raft dissertation's 10.2.1). Safe: nothing is applied or
     // acknowledged before save() below returns, follower acknowledgements are handled on this
-    // thread after it, and a leader's messages never depend on a vote or term not yet durable.
-    const bool send_first = node_->is_leader() && !rd.snapshot;
+    // thread after it, and the term they carry is already durable (not so in the Ready where a
+    // sole voter wins: its appends to learners then wait for the save).
+    const bool send_first = node_->is_leader() && !rd.snapshot && !new_vote;
     if (send_first && !rd.messages.empty()) transport_->send(std::move(rd.messages));
     // A leader then applies the committed entries that earlier Readies already persisted, so
     // that their replies do not wait for this Ready's fsync of newer entries. (A follower

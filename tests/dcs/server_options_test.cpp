@@ -54,6 +54,8 @@ const std::vector<std::string> kThreeMembers = {
     "250",
     "--snapshot-count",
     "5000",
+    "--leader-writes",
+    "sync",
     "--max-request-bytes",
     "2mb",
     "--quota-backend-bytes",
@@ -80,6 +82,7 @@ TEST_CASE("defaults make a single-member cluster on loopback") {
   CHECK(o.heartbeat_interval == 100ms);
   CHECK(o.election_timeout == 1000ms);
   CHECK(o.snapshot_count == 100000);
+  CHECK(o.async_leader_writes);
   CHECK(o.max_request_bytes == 1536 * 1024);
   CHECK(o.quota_backend_bytes == 2ULL << 30);
   CHECK_FALSE(o.metrics_listen.has_value());
@@ -109,6 +112,7 @@ TEST_CASE("every option of a three-member cluster") {
   CHECK(o.heartbeat_interval == 50ms);
   CHECK(o.election_timeout == 250ms);
   CHECK(o.snapshot_count == 5000);
+  CHECK_FALSE(o.async_leader_writes);
   CHECK(o.max_request_bytes == 2 << 20);
   CHECK(o.quota_backend_bytes == 8ULL << 30);
   REQUIRE(o.metrics_listen.has_value());
@@ -124,7 +128,7 @@ TEST_CASE("--help and --version print and exit 0") {
        {"--name", "--data-dir", "--listen-client-urls", "--advertise-client-urls",
         "--listen-peer-urls", "--initial-advertise-peer-urls", "--initial-cluster",
         "--initial-cluster-state", "--heartbeat-interval", "--election-timeout", "--snapshot-count",
-        "--max-request-bytes", "--quota-backend-bytes", "--metrics-listen", "--config-file"}) {
+        "--leader-writes", "--max-request-bytes", "--quota-backend-bytes", "--metrics-listen", "--config-file"}) {
     INFO(flag);
     CHECK(help.out.find(flag) != std::string::npos);
   }
@@ -173,6 +177,8 @@ TEST_CASE("each bad command line gets its one-line error and exit code 2") {
   CHECK(error_of({"--heartbeat-interval", "10000", "--election-timeout", "50001"}) ==
         "hadcs: --election-timeout must be at most 50000 ms");
   CHECK(error_of({"--snapshot-count", "0"}) == "hadcs: --snapshot-count must be at least 1");
+  CHECK(error_of({"--leader-writes", "later"}) ==
+        "hadcs: --leader-writes must be 'async' or 'sync', not 'later'");
   CHECK(error_of({"--max-request-bytes", "0"}) == "hadcs: --max-request-bytes must be at least 1");
   CHECK(error_of({"--quota-backend-bytes", "1kb"}) ==
         "hadcs: --max-request-bytes (1572864) must not exceed --quota-backend-bytes (1024)");
