@@ -25,13 +25,6 @@ std::vector<Entry> ents(Index from, Index to, Term term) {
   return out;
 }
 
-Snapshot snap(Index index, Term term, std::string data) {
-  Snapshot s;
-  s.metadata = SnapshotMetadata{index, term, ConfState{{1, 2, 3}, {}}};
-  s.data = std::move(data);
-  return s;
-}
-
 std::string pattern(std::size_t size, unsigned seed) {
   std::string out(size, '\0');
   for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<char>((i * 7919 + seed) >> 3);
@@ -69,7 +62,7 @@ struct Fixture {
     for (DurableStorage* s :
          {static_cast<DurableStorage*>(&mem), static_cast<DurableStorage*>(db.get())}) {
       s->save(&hs, ents(1, 20, 1), nullptr, true);
-      s->compact(snap(5, 1, "s5"));
+      s->compact(snapshot_at(5, 1, "s5"));
     }
     REQUIRE(wait_for_files(tmp.store(), 1));
   }
@@ -88,7 +81,7 @@ struct Fixture {
 TEST_CASE("storage snapshot: prepared data is not read, and the log is kept, until commit",
           "[storage][snapshot]") {
   Fixture f;
-  auto prepared = f.db->prepare_snapshot(snap(12, 1, "s12"));
+  auto prepared = f.db->prepare_snapshot(snapshot_at(12, 1, "s12"));
   CHECK(prepared->metadata().index == 12);
   CHECK(prepared->data_size() == 3);
   CHECK(snapshot_files(f.tmp.store()).size() == 2);
@@ -97,7 +90,7 @@ TEST_CASE("storage snapshot: prepared data is not read, and the log is kept, unt
   CHECK(f.db->first_index() == 6);
 
   f.db->commit_snapshot(std::move(prepared));
-  f.mem.compact(snap(12, 1, "s12"));
+  f.mem.compact(snapshot_at(12, 1, "s12"));
   f.same();
   CHECK(f.db->first_index() == 13);
   CHECK(f.db->snapshot().data == "s12");
@@ -107,7 +100,7 @@ TEST_CASE("storage snapshot: a crash between prepare and commit keeps the older 
           "[storage][snapshot]") {
   Fixture f;
   const std::vector<std::string> before = snapshot_files(f.tmp.store());
-  auto prepared = f.db->prepare_snapshot(snap(12, 1, pattern(1500000, 1)));
+  auto prepared = f.db->prepare_snapshot(snapshot_at(12, 1, pattern(1500000, 1)));
   // What a crash leaves: the new file written and synced, no record of it.
   f.reopen();
   f.same();
@@ -115,8 +108,8 @@ TEST_CASE("storage snapshot: a crash between prepare and commit keeps the older 
   CHECK(snapshot_files(f.tmp.store()) == before);
   prepared.reset();  // its file is already gone
   // The next snapshot does not collide with the leftover's name.
-  f.db->compact(snap(14, 1, "s14"));
-  f.mem.compact(snap(14, 1, "s14"));
+  f.db->compact(snapshot_at(14, 1, "s14"));
+  f.mem.compact(snapshot_at(14, 1, "s14"));
   f.reopen();
   f.same();
 }
@@ -126,8 +119,8 @@ TEST_CASE("storage snapshot: a crash after commit opens with the new snapshot",
   Fixture f;
   const std::string old_file = snapshot_files(f.tmp.store()).front();
   const std::string data = pattern(2500000, 2);
-  f.db->commit_snapshot(f.db->prepare_snapshot(snap(12, 1, data)));
-  f.mem.compact(snap(12, 1, data));
+  f.db->commit_snapshot(f.db->prepare_snapshot(snapshot_at(12, 1, data)));
+  f.mem.compact(snapshot_at(12, 1, data));
   // The commit is not synced yet, so the older data stays until a synced save.
   CHECK(snapshot_files(f.tmp.store()).size() == 2);
   f.reopen();  // RocksDB keeps the unsynced write (a process crash, not a power loss)
@@ -141,7 +134,7 @@ TEST_CASE("storage snapshot: a crash after commit opens with the new snapshot",
 TEST_CASE("storage snapshot: the replaced data file goes only after a synced save",
           "[storage][snapshot]") {
   Fixture f;
-  f.db->compact(snap(12, 1, "s12"));
+  f.db->compact(snapshot_at(12, 1, "s12"));
   CHECK(snapshot_files(f.tmp.store()).size() == 2);
   HardState hs{1, 1, 21};
   f.db->save(&hs, ents(21, 21, 1), nullptr, false);
@@ -150,7 +143,7 @@ TEST_CASE("storage snapshot: the replaced data file goes only after a synced sav
   CHECK(wait_for_files(f.tmp.store(), 1));
   CHECK(f.db->snapshot().data == "s12");
   // An installed snapshot saved with sync replaces the older data at once.
-  Snapshot installed = snap(40, 2, "s40");
+  Snapshot installed = snapshot_at(40, 2, "s40");
   HardState hs40{2, 1, 40};
   f.db->save(&hs40, {}, &installed, true);
   CHECK(wait_for_files(f.tmp.store(), 1));
@@ -163,15 +156,15 @@ TEST_CASE("storage snapshot: a prepared snapshot discarded or overtaken removes 
           "[storage][snapshot]") {
   Fixture f;
   SECTION("destroyed without commit") {
-    auto prepared = f.db->prepare_snapshot(snap(12, 1, "s12"));
+    auto prepared = f.db->prepare_snapshot(snapshot_at(12, 1, "s12"));
     CHECK(snapshot_files(f.tmp.store()).size() == 2);
     prepared.reset();
     CHECK(snapshot_files(f.tmp.store()).size() == 1);
     f.same();
   }
   SECTION("a leader's snapshot installed meanwhile covers it") {
-    auto prepared = f.db->prepare_snapshot(snap(12, 1, "s12"));
-    Snapshot installed = snap(30, 2, "s30");
+    auto prepared = f.db->prepare_snapshot(snapshot_at(12, 1, "s12"));
+    Snapshot installed = snapshot_at(30, 2, "s30");
     HardState hs{2, 1, 30};
     f.db->save(&hs, {}, &installed, true);
     f.mem.save(&hs, {}, &installed, true);
@@ -182,11 +175,11 @@ TEST_CASE("storage snapshot: a prepared snapshot discarded or overtaken removes 
     f.same();
   }
   SECTION("an empty snapshot has no data file") {
-    f.db->compact(snap(12, 1, ""));
+    f.db->compact(snapshot_at(12, 1, ""));
     f.db->save(nullptr, {}, nullptr, true);
     CHECK(wait_for_files(f.tmp.store(), 0));
     f.reopen();
-    CHECK(f.db->snapshot() == snap(12, 1, ""));
+    CHECK(f.db->snapshot() == snapshot_at(12, 1, ""));
   }
 }
 
@@ -197,7 +190,7 @@ TEST_CASE("storage snapshot: reads see the committed snapshot while another thre
   std::unique_ptr<PreparedSnapshot> prepared;
   std::atomic<bool> done{false};
   std::thread worker([&] {
-    prepared = f.db->prepare_snapshot(snap(20, 1, big));
+    prepared = f.db->prepare_snapshot(snapshot_at(20, 1, big));
     done = true;
   });
   // Meanwhile the driver thread goes on: reads, appends, an earlier compaction.
@@ -214,11 +207,11 @@ TEST_CASE("storage snapshot: reads see the committed snapshot while another thre
     ++reads;
   }
   worker.join();
-  f.db->compact(snap(10, 1, "s10"));
-  f.mem.compact(snap(10, 1, "s10"));
+  f.db->compact(snapshot_at(10, 1, "s10"));
+  f.mem.compact(snapshot_at(10, 1, "s10"));
   f.same();
   f.db->commit_snapshot(std::move(prepared));
-  f.mem.compact(snap(20, 1, big));
+  f.mem.compact(snapshot_at(20, 1, big));
   f.same();
   f.reopen();
   f.same();
@@ -226,7 +219,7 @@ TEST_CASE("storage snapshot: reads see the committed snapshot while another thre
 
 TEST_CASE("storage snapshot: damaged new snapshot data is refused at open", "[storage][snapshot]") {
   Fixture f;
-  f.db->compact(snap(12, 1, pattern(100000, 4)));
+  f.db->compact(snapshot_at(12, 1, pattern(100000, 4)));
   f.db->save(nullptr, {}, nullptr, true);
   f.db.reset();
   // The file of snapshot 12 (the one of snapshot 5 may still be there: it is removed in the
@@ -272,7 +265,7 @@ void make_version_1(const std::string& dir, const std::string& data) {
   format.version = 1;
   raw.put(raw.meta(), std::string(codec::kFormatKey), codec::encode_format_record(format));
   codec::SnapshotRecord r;
-  r.metadata = snap(5, 1, "").metadata;
+  r.metadata = snapshot_at(5, 1, "").metadata;
   r.data_size = data.size();
   r.data_crc = codec::crc32c(data.data(), data.size());
   for (std::size_t off = 0; off < data.size(); off += 1u << 20) {
@@ -290,7 +283,7 @@ TEST_CASE("storage snapshot: a format version 1 store is migrated at open", "[st
   std::ofstream(f.tmp.store() + "/" + codec::snapshot_file_name(5, 1)) << "partial";
 
   f.reopen();
-  CHECK(f.db->snapshot() == snap(5, 1, data));
+  CHECK(f.db->snapshot() == snapshot_at(5, 1, data));
   CHECK(f.db->first_index() == 6);
   CHECK(f.db->last_index() == 20);
   REQUIRE(snapshot_files(f.tmp.store()).size() == 1);
@@ -307,10 +300,10 @@ TEST_CASE("storage snapshot: a format version 1 store is migrated at open", "[st
     CHECK_FALSE(it->Valid());
   }
   f.reopen();
-  CHECK(f.db->snapshot() == snap(5, 1, data));
-  f.db->compact(snap(9, 1, "s9"));
+  CHECK(f.db->snapshot() == snapshot_at(5, 1, data));
+  f.db->compact(snapshot_at(9, 1, "s9"));
   f.reopen();
-  CHECK(f.db->snapshot() == snap(9, 1, "s9"));
+  CHECK(f.db->snapshot() == snapshot_at(9, 1, "s9"));
 }
 
 TEST_CASE("storage snapshot: a format version 1 store with damaged chunks is refused",

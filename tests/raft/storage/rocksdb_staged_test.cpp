@@ -35,13 +35,6 @@ std::vector<Entry> ents(Index from, Index to, Term term, std::size_t size = 8) {
   return out;
 }
 
-Snapshot snap(Index index, Term term, std::string data) {
-  Snapshot s;
-  s.metadata = SnapshotMetadata{index, term, ConfState{{1, 2, 3}, {}}};
-  s.data = std::move(data);
-  return s;
-}
-
 std::size_t snapshot_file_count(const std::string& dir) {
   std::size_t n = 0;
   for (const auto& f : fs::directory_iterator(dir)) {
@@ -202,14 +195,14 @@ TEST_CASE(
   Pair p(200);
   HardState hs{1, 1, 20};
   p.save(&hs, ents(1, 20, 1));
-  p.db->compact(snap(5, 1, "s5"));
-  p.mem.compact(snap(5, 1, "s5"));
+  p.db->compact(snapshot_at(5, 1, "s5"));
+  p.mem.compact(snapshot_at(5, 1, "s5"));
   REQUIRE(wait_for_files(p.tmp.store(), 1));
 
   auto a = p.stage(nullptr, ents(21, 25, 1, 300));
   auto b = p.stage(nullptr, ents(26, 30, 1, 300), false);
-  p.db->commit_snapshot(p.db->prepare_snapshot(snap(12, 1, "s12")));
-  p.mem.compact(snap(12, 1, "s12"));
+  p.db->commit_snapshot(p.db->prepare_snapshot(snapshot_at(12, 1, "s12")));
+  p.mem.compact(snapshot_at(12, 1, "s12"));
   p.same_ranges();
   CHECK(p.db->first_index() == 13);
   CHECK(snapshot_file_count(p.tmp.store()) == 2);
@@ -344,7 +337,7 @@ TEST_CASE("storage staged: a persist thread writes while the owner stages, reads
       Index idx = hs.commit;
       for (Index f : outstanding) idx = std::min(idx, f - 1);
       if (idx >= p.mem.first_index()) {
-        const Snapshot s = snap(idx, p.mem.term(idx), "s" + std::to_string(idx));
+        const Snapshot s = snapshot_at(idx, p.mem.term(idx), "s" + std::to_string(idx));
         p.db->compact(s);
         p.mem.compact(s);
       }

@@ -111,6 +111,13 @@ void Workload::apply(DurableStorage& store, const StorageOp& op) {
              op.snapshot ? &*op.snapshot : nullptr, op.sync);
 }
 
+Snapshot snapshot_at(Index index, Term term, std::string data) {
+  Snapshot s;
+  s.metadata = SnapshotMetadata{index, term, ConfState{{1, 2, 3}, {}}};
+  s.data = std::move(data);
+  return s;
+}
+
 namespace {
 
 std::string describe(const Entry& e) {

@@ -24,6 +24,9 @@ struct StorageOp {
 
 const char* to_string(StorageOp::Kind k);
 
+// A snapshot at (index, term) of the configuration {1, 2, 3} holding `data`.
+Snapshot snapshot_at(Index index, Term term, std::string data);
+
 struct WorkloadOptions {
   bool allow_unsynced = false;  // some saves with sync = false
   std::size_t max_entry_bytes = 200;
