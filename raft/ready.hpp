@@ -2,6 +2,8 @@
 // 1. persist snapshot, entries and hard state (durably when must_sync);
 // 2. send messages; 3. apply committed_entries (and the snapshot); 4. serve read_states;
 // 5. call Node::advance(ready).
+// With Config::async_storage_writes a leader may do 2-5 before 1 finishes, unless the Ready
+// changes its term or vote, and reports the write with Node::persisted() once it is durable.
 #pragma once
 
 #include <optional>
