@@ -167,9 +167,25 @@ HttpResponse post_failover(FailoverAction action, const HttpRequest& request,
   auto body = read_json_object(
       request.body, std::vector<std::string_view>{"leader", "candidate", "member", "scheduled_at"});
   if (auto* r = std::get_if<HttpResponse>(&body)) return std::move(*r);
-  const auto status = ctx.board->get();
+  auto status = ctx.board->get();
   auto checked =
       check_failover_request(action, std::get<nlohmann::json>(body), *status, ctx.wall_now());
+  // Refused on the last decision's view (a candidate that has just started may still show as
+  // stopped there): ask again on the views of the next two decisions before saying no.
+  const std::uint64_t loops_at_request = status->loops;
+  Millis waited{0};
+  auto precondition_failed = [&checked] {
+    const auto* r = std::get_if<HttpResponse>(&checked);
+    return r != nullptr && r->status == 412;
+  };
+  while (precondition_failed() && waited < ctx.options.fresh_view_wait &&
+         status->loops < loops_at_request + 2) {
+    ctx.sleep(ctx.options.poll_interval);
+    waited += ctx.options.poll_interval;
+    status = ctx.board->get();
+    checked =
+        check_failover_request(action, std::get<nlohmann::json>(body), *status, ctx.wall_now());
+  }
   if (auto* r = std::get_if<HttpResponse>(&checked)) return std::move(*r);
   const FailoverPlan& plan = std::get<FailoverPlan>(checked);
   if (ctx.store == nullptr)

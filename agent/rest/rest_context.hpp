@@ -21,6 +21,10 @@ struct RestOptions {
   // 2 * max(10, loop_wait) s), looking at the StatusBoard every poll_interval.
   Millis switchover_wait{30000};
   Millis poll_interval{200};
+  // A switchover or failover that the last decision's view refuses (412: say, the candidate
+  // was still starting then) is checked again on the next views for up to two more decisions
+  // of the loop, or this long, before it is refused: members publish their state once a loop.
+  Millis fresh_view_wait{3000};
   // POST /restart, /reload, /reinitialize wait this long for the HA loop's answer.
   Millis admin_wait{300000};
 };

@@ -275,6 +275,51 @@ TEST_CASE("POST /switchover: the failover key is created, then the leader change
   CHECK(h.sleeps == 3);
 }
 
+TEST_CASE("POST /switchover: a candidate still starting in the last view is asked about again") {
+  AgentStatus s = replica_status();
+  s.dcs.members[2].state = "starting";
+  Harness h(s);
+  h.on_sleep = [&](int n) {
+    if (n == 2) {  // the loop's next decision sees node3 running
+      AgentStatus next = *h.board.get();
+      next.dcs.members[2].state = "running";
+      ++next.loops;
+      h.board.publish(next);
+    }
+    if (n == 4) h.leader_becomes("node3");
+  };
+  const auto r = h.post("/switchover", {{"leader", "node1"}, {"candidate", "node3"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == "Successfully switched over to \"node3\"\n");
+  CHECK(h.store.failover_writes == 1);
+}
+
+TEST_CASE("POST /switchover: refused once two more decisions still see the candidate stopped") {
+  AgentStatus s = replica_status();
+  s.dcs.members[2].state = "stopped";
+  Harness h(s);
+  h.on_sleep = [&](int) {
+    AgentStatus next = *h.board.get();
+    ++next.loops;
+    h.board.publish(next);
+  };
+  auto r = h.post("/switchover", {{"leader", "node1"}, {"candidate", "node3"}});
+  CHECK(r.status == 412);
+  CHECK(r.body.find("candidate 'node3' is not running (stopped)") != std::string::npos);
+  CHECK(h.sleeps == 2);
+  CHECK(h.store.failover_writes == 0);
+  // A loop that decides nothing more: refused after fresh_view_wait (3 s in 100 ms polls).
+  h.on_sleep = nullptr;
+  h.sleeps = 0;
+  r = h.post("/switchover", {{"leader", "node1"}, {"candidate", "node3"}});
+  CHECK(r.status == 412);
+  CHECK(h.sleeps == 30);
+  // A request refused for its own sake (400) is answered at once.
+  h.sleeps = 0;
+  CHECK(h.post("/switchover", {{"leader", "node1"}, {"candidate", "node1"}}).status == 400);
+  CHECK(h.sleeps == 0);
+}
+
 TEST_CASE("POST /failover: another member won, the answer says so") {
   AgentStatus s = replica_status();
   s.dcs.leader.reset();
