@@ -144,7 +144,7 @@ void RaftDriver::handle_ready() {
     // Only a leader writes in the background; anything else first waits for those writes, so
     // that its own saves (a vote, a follower's entries) land after them.
     const bool staging = options_.async_leader_writes && node_->is_leader();
-    if (!staging && !staged_first_.empty()) {
+    if (!staging && staged_outstanding_ != 0) {
       wait_for_persisted();
       continue;
     }
@@ -180,7 +180,7 @@ void RaftDriver::handle_ready() {
       finish_ready(rd);
       continue;
     }
-    if (!staged_first_.empty()) wait_for_persisted();
+    if (staged_outstanding_ != 0) wait_for_persisted();
 
     // A leader sends its appends before its own fsync, so that its disk write and its
     // followers' overlap (the Raft dissertation's 10.2.1). Safe: nothing is applied or
@@ -268,7 +268,7 @@ void RaftDriver::stage(const raft::Ready& rd) {
     job.term = rd.entries.back().term;
   }
   job.sync = rd.must_sync;
-  staged_first_.push_back(rd.entries.empty() ? 0 : rd.entries.front().index);
+  ++staged_outstanding_;
   {
     std::lock_guard lk(persist_mu_);
     persist_queue_.push_back(std::move(job));
@@ -316,7 +316,7 @@ void RaftDriver::collect_persisted() {
   if (done.empty()) return;
   for (PersistJob& job : done) {
     storage_.staged_written(*job.staged);
-    staged_first_.pop_front();
+    --staged_outstanding_;
     if (job.index != 0) node_->persisted(job.index, job.term);
   }
   schedule_ready();
@@ -372,9 +372,7 @@ void RaftDriver::maybe_snapshot() {
   if (snapshot_in_progress_ || applied_ < last_snapshot_index_ + options_.snapshot_count) return;
   // A snapshot may cover only entries already written (a leader applies entries that other
   // members' disks hold before its own write returns).
-  for (raft::Index first : staged_first_) {
-    if (first != 0 && first <= applied_) return;
-  }
+  if (applied_ >= storage_.first_unwritten_index()) return;
   using clock = std::chrono::steady_clock;
   raft::SnapshotMetadata meta;
   meta.index = applied_;

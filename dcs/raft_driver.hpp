@@ -216,8 +216,8 @@ class RaftDriver {
   std::deque<PersistJob> persist_done_;
   bool persist_busy_ = false;
   bool persist_stop_ = false;
-  // Driver thread: staged writes not yet collected, and the first entry index they write.
-  std::deque<raft::Index> staged_first_;
+  // Driver thread: staged writes not yet collected.
+  std::size_t staged_outstanding_ = 0;
   raft::HardState saved_hard_state_;  // the last one saved or staged
   std::thread persist_thread_;
   // Last: destroyed (joined) first, while everything its task uses still exists.

@@ -824,25 +824,31 @@ void RocksDbStorage::write(rocksdb::WriteBatch& batch, bool sync, const char* wh
   }
 }
 
-void RocksDbStorage::batch_entries(rocksdb::WriteBatch& batch, const std::vector<Entry>& entries,
-                                   Index first, Index last) const {
-  if (entries.empty()) return;
-  const Index from = entries.front().index;
-  HA_ASSERT(from >= first, "append below the snapshot");
-  HA_ASSERT(from <= last + 1, "append leaves a gap");
-  for (std::size_t k = 1; k < entries.size(); ++k) {
-    HA_ASSERT(entries[k].index == entries[k - 1].index + 1, "appended entries are not contiguous");
+void RocksDbStorage::batch_log(rocksdb::WriteBatch& batch, const HardState* hard_state,
+                               const std::vector<Entry>& entries, Index first, Index last) const {
+  if (!entries.empty()) {
+    const Index from = entries.front().index;
+    HA_ASSERT(from >= first, "append below the snapshot");
+    HA_ASSERT(from <= last + 1, "append leaves a gap");
+    for (std::size_t k = 1; k < entries.size(); ++k) {
+      HA_ASSERT(entries[k].index == entries[k - 1].index + 1,
+                "appended entries are not contiguous");
+    }
+    const Index to = entries.back().index;
+    // Entries at from..to are overwritten by the puts; a longer old suffix must go.
+    if (last > to) {
+      batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)),
+                        slice(codec::index_key(last + 1)));
+    }
+    std::string value;
+    for (const Entry& e : entries) {
+      codec::encode_entry(e, value);
+      batch.Put(entries_cf_, slice(codec::index_key(e.index)), slice(value));
+    }
   }
-  const Index to = entries.back().index;
-  // Entries at from..to are overwritten by the puts; a longer old suffix must go.
-  if (last > to) {
-    batch.DeleteRange(entries_cf_, slice(codec::index_key(to + 1)),
-                      slice(codec::index_key(last + 1)));
-  }
-  std::string value;
-  for (const Entry& e : entries) {
-    codec::encode_entry(e, value);
-    batch.Put(entries_cf_, slice(codec::index_key(e.index)), slice(value));
+  if (hard_state != nullptr) {
+    batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
+              slice(codec::encode_hard_state(*hard_state)));
   }
 }
 
@@ -876,11 +882,7 @@ void RocksDbStorage::save(const HardState* hard_state, const std::vector<Entry>&
     first = idx + 1;
     last = keep_suffix ? last : idx;
   }
-  batch_entries(batch, entries, first, last);
-  if (hard_state != nullptr) {
-    batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
-              slice(codec::encode_hard_state(*hard_state)));
-  }
+  batch_log(batch, hard_state, entries, first, last);
 
   if (installing) installing->path.clear();  // the batch may reference it even if it fails
   if (batch.Count() > 0) {
@@ -909,7 +911,7 @@ void RocksDbStorage::commit_snapshot(std::unique_ptr<PreparedSnapshot> prepared)
   const Index idx = record.metadata.index;
   if (idx <= snapshot_.metadata.index) return;  // `prepared` removes its file
   check_writable();
-  HA_ASSERT(idx < pinned_from(), "compact over an entry whose staged write has not returned");
+  HA_ASSERT(idx < first_unwritten_index(), "compact over an entry whose staged write has not returned");
   HA_ASSERT(idx <= last_index(), "compact beyond the log");
   HA_ASSERT(term(idx) == record.metadata.term, "compact with a snapshot of another history");
   rocksdb::WriteBatch batch;
@@ -932,11 +934,7 @@ std::unique_ptr<StagedSave> RocksDbStorage::stage(const HardState* hard_state,
                                                   const std::vector<Entry>& entries, bool sync) {
   check_writable();
   auto staged = std::make_unique<StagedBatch>(this, sync);
-  batch_entries(staged->batch, entries, first_index(), last_index());
-  if (hard_state != nullptr) {
-    staged->batch.Put(meta_cf_, slice(std::string(codec::kHardStateKey)),
-                      slice(codec::encode_hard_state(*hard_state)));
-  }
+  batch_log(staged->batch, hard_state, entries, first_index(), last_index());
   // The records that replaced these files were written before this batch will be.
   if (sync) staged->replaced = std::exchange(replaced_files_, {});
   if (!entries.empty()) staged->first = entries.front().index;
@@ -1054,15 +1052,14 @@ void RocksDbStorage::note_append(const std::vector<Entry>& entries) {
   trim_cache();
 }
 
-Index RocksDbStorage::pinned_from() const {
-  // The minimum, not the oldest save's: a later one may have overwritten from a lower index.
+Index RocksDbStorage::first_unwritten_index() const {
   Index from = std::numeric_limits<Index>::max();
   for (Index first : staged_firsts_) from = std::min(from, first);
   return from;
 }
 
 void RocksDbStorage::trim_cache() {
-  const Index pinned = pinned_from();
+  const Index pinned = first_unwritten_index();
   while (!cache_.empty() && cache_bytes_ > cache_limit_ && cache_.front().index < pinned) {
     cache_bytes_ -= entry_size(cache_.front());
     cache_.pop_front();

@@ -99,6 +99,9 @@ class RocksDbStorage : public DurableStorage {
   // One fsync for the group (the last save that asks for one), not one per save.
   void write_staged_group(const std::vector<StagedSave*>& saves) override;
   void staged_written(StagedSave& staged) override;
+  // The minimum over the outstanding stages, not the oldest one's: a later stage may have
+  // overwritten from a lower index.
+  Index first_unwritten_index() const override;
 
   // Number of synced writes: save() calls and staged saves with sync = true (same meaning as
   // MemoryStorage::sync_count()).
@@ -128,9 +131,9 @@ class RocksDbStorage : public DurableStorage {
   std::string read_snapshot_data(const codec::SnapshotRecord& record) const;
   void write(rocksdb::WriteBatch& batch, bool sync, const char* what);
   // The puts of `entries` (and the deletion of a longer old suffix) into a log whose entries are
-  // [first, last]: shared by save() and stage().
-  void batch_entries(rocksdb::WriteBatch& batch, const std::vector<Entry>& entries, Index first,
-                     Index last) const;
+  // [first, last], then of the hard state: shared by save() and stage().
+  void batch_log(rocksdb::WriteBatch& batch, const HardState* hard_state,
+                 const std::vector<Entry>& entries, Index first, Index last) const;
   void check_writable() const;
   // The part of check_writable() that write_staged() may run: it reads only atomics.
   void check_staged_writable() const;
@@ -140,10 +143,9 @@ class RocksDbStorage : public DurableStorage {
   void note_snapshot(const codec::SnapshotRecord& record, bool keep_suffix);
   void note_append(const std::vector<Entry>& entries);
   void drop_cached_prefix(Index upto);  // entries <= upto leave the term runs and the cache
-  // The lowest index a staged save not yet written put in the log (max when none): entries from
-  // there on exist only in memory, so the cache must keep them.
-  Index pinned_from() const;
-  void trim_cache();  // drops the oldest cached entries over cache_limit_, below pinned_from()
+  // Drops the oldest cached entries over cache_limit_, below first_unwritten_index() (from there
+  // on entries exist only in memory).
+  void trim_cache();
 
   std::vector<Entry> read_entries(Index lo, Index hi, std::uint64_t max_bytes) const;
 
@@ -173,7 +175,7 @@ class RocksDbStorage : public DurableStorage {
   // (first index, term) of each run of equal terms in the log, ascending; makes term() cheap.
   std::vector<std::pair<Index, Term>> term_runs_;
   // A contiguous suffix of the log ending at last_index_ (or empty), at most cache_limit_ bytes
-  // plus the entries from pinned_from() on, which it always holds.
+  // plus the entries from first_unwritten_index() on, which it always holds.
   std::deque<Entry> cache_;
   std::uint64_t cache_bytes_ = 0;
   // The first entry index of each staged save not yet confirmed written, in staging order (max

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,9 @@ class DurableStorage : public Storage {
     for (StagedSave* s : saves) write_staged(*s);
   }
   virtual void staged_written(StagedSave& /*staged*/) {}
+  // The lowest log index that a staged save writes and whose staged_written() has not come yet
+  // (the highest Index when there is none): commit_snapshot() must stay below it.
+  virtual Index first_unwritten_index() const { return std::numeric_limits<Index>::max(); }
 };
 
 }  // namespace ha::raft
