@@ -83,6 +83,15 @@ TEST_CASE("storage: the undamaged store opens", "[storage][corruption]") {
   CHECK(db->initial_state().hard_state.commit == 15);
 }
 
+// Rewrites the stored snapshot record after `edit` changed it.
+void edit_snapshot_record(RawDb& raw, const std::function<void(codec::SnapshotRecord&)>& edit) {
+  const std::string key(codec::kSnapshotMetaKey);
+  codec::SnapshotRecord r;
+  REQUIRE(codec::decode_snapshot_record(raw.get(raw.meta(), key), r) == codec::DecodeStatus::kOk);
+  edit(r);
+  raw.put(raw.meta(), key, codec::encode_snapshot_record(r));
+}
+
 // Damages the closed store through plain RocksDB, then expects open() to refuse it.
 void damage(const std::string& dir, const std::function<void(RawDb&)>& how,
             const std::string& what) {
@@ -225,24 +234,16 @@ TEST_CASE("storage: damaged records are refused at open", "[storage][corruption]
   SECTION("a snapshot record that names no data file") {
     damage(
         dir,
-        [&](RawDb& raw) {
-          codec::SnapshotRecord r;
-          REQUIRE(codec::decode_snapshot_record(raw.get(raw.meta(), snap_key), r) ==
-                  codec::DecodeStatus::kOk);
-          r.file_id = 0;
-          raw.put(raw.meta(), snap_key, codec::encode_snapshot_record(r));
+        [](RawDb& raw) {
+          edit_snapshot_record(raw, [](codec::SnapshotRecord& r) { r.file_id = 0; });
         },
         "has 14 bytes of data but its metadata names no data file");
   }
   SECTION("a snapshot record with data chunks (format version 1) in a version 2 store") {
     damage(
         dir,
-        [&](RawDb& raw) {
-          codec::SnapshotRecord r;
-          REQUIRE(codec::decode_snapshot_record(raw.get(raw.meta(), snap_key), r) ==
-                  codec::DecodeStatus::kOk);
-          r.chunk_count = 1;
-          raw.put(raw.meta(), snap_key, codec::encode_snapshot_record(r));
+        [](RawDb& raw) {
+          edit_snapshot_record(raw, [](codec::SnapshotRecord& r) { r.chunk_count = 1; });
         },
         "counts data chunks");
   }
