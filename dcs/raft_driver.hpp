@@ -136,6 +136,8 @@ class RaftDriver {
   void handle_ready();
   // The end of handling a Ready: metrics, read states, advance, serve reads, maybe snapshot.
   void finish_ready(const raft::Ready& rd);
+  // Keeps sole_voter_ current when the Ready shows a configuration change.
+  void note_voters(const raft::Ready& rd);
   void apply_entry(const raft::Entry& e);
   void flush_proposals();
   void flush_reads();
@@ -148,7 +150,11 @@ class RaftDriver {
     raft::Term term = 0;
     bool sync = false;
   };
-  void stage(const raft::Ready& rd);
+  // Queues the Ready's write for the persist thread; `release`: let it write now (else it waits
+  // for release_persist()).
+  void stage(const raft::Ready& rd, bool release);
+  // Lets the persist thread write everything staged so far.
+  void release_persist();
   void persist_loop();
   // On this thread: reports the finished writes to the core and the storage, in order.
   void collect_persisted();
@@ -219,6 +225,11 @@ class RaftDriver {
   std::deque<PersistJob> persist_done_;
   bool persist_busy_ = false;
   bool persist_stop_ = false;
+  bool persist_released_ = false;  // the queue may be written
+  // Driver thread: staged writes that wait for release_persist() (a leader writes its new
+  // entries when it sends them, see handle_ready), and whether this member is the only voter.
+  bool persist_held_ = false;
+  bool sole_voter_ = false;
   // Driver thread: staged writes not yet collected.
   std::size_t staged_outstanding_ = 0;
   raft::HardState saved_hard_state_;  // the last one saved or staged
