@@ -78,7 +78,6 @@ RaftDriver::RaftDriver(RaftDriverOptions options, raft::DurableStorage& storage,
   cfg.max_inflight_msgs = options.max_inflight_appends;
   cfg.async_storage_writes = options.async_leader_writes;
   node_ = std::make_unique<raft::Node>(cfg, storage_);
-  sole_voter_ = node_->status().conf_state.voters.size() <= 1;
 }
 
 RaftDriver::~RaftDriver() { stop(); }
@@ -151,7 +150,6 @@ void RaftDriver::handle_ready() {
       continue;
     }
     raft::Ready rd = node_->ready();
-    note_voters(rd);
     if (rd.soft_state && rd.soft_state->leader != last_leader_) {
       raft::NodeId leader = rd.soft_state->leader;
       if (leader != raft::kNone) {
@@ -184,7 +182,7 @@ void RaftDriver::handle_ready() {
       // together. The leader then takes one fsync per round of appends, not one per Ready
       // (about a quarter fewer at 16 clients). Held writes are released on the next tick at the
       // latest.
-      bool sends_entries = sole_voter_;
+      bool sends_entries = node_->voter_count() <= 1;
       for (const raft::Message& m : rd.messages) {
         sends_entries = sends_entries || (m.type == raft::MessageType::kAppend && !m.entries.empty());
       }
@@ -243,16 +241,6 @@ void RaftDriver::handle_ready() {
       node_->persisted(rd.entries.back().index, rd.entries.back().term);
     }
   }
-}
-
-void RaftDriver::note_voters(const raft::Ready& rd) {
-  // The core changes its configuration when a change enters the log (and back when it is
-  // truncated away), so the new entries, committed ones and a snapshot are where it shows.
-  bool changed = rd.snapshot.has_value();
-  for (const auto* list : {&rd.entries, &rd.committed_entries}) {
-    for (const raft::Entry& e : *list) changed = changed || e.type == raft::EntryType::kConfChange;
-  }
-  if (changed) sole_voter_ = node_->status().conf_state.voters.size() <= 1;
 }
 
 void RaftDriver::finish_ready(const raft::Ready& rd) {

@@ -136,8 +136,6 @@ class RaftDriver {
   void handle_ready();
   // The end of handling a Ready: metrics, read states, advance, serve reads, maybe snapshot.
   void finish_ready(const raft::Ready& rd);
-  // Keeps sole_voter_ current when the Ready shows a configuration change.
-  void note_voters(const raft::Ready& rd);
   void apply_entry(const raft::Entry& e);
   void flush_proposals();
   void flush_reads();
@@ -226,10 +224,9 @@ class RaftDriver {
   bool persist_busy_ = false;
   bool persist_stop_ = false;
   bool persist_released_ = false;  // the queue may be written
-  // Driver thread: staged writes that wait for release_persist() (a leader writes its new
-  // entries when it sends them, see handle_ready), and whether this member is the only voter.
+  // Driver thread: staged writes wait for release_persist() (a leader writes its new entries
+  // when it sends them, see handle_ready).
   bool persist_held_ = false;
-  bool sole_voter_ = false;
   // Driver thread: staged writes not yet collected.
   std::size_t staged_outstanding_ = 0;
   raft::HardState saved_hard_state_;  // the last one saved or staged

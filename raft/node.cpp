@@ -230,5 +230,6 @@ NodeId Node::id() const { return impl_->id; }
 NodeId Node::leader() const { return impl_->lead; }
 Role Node::role() const { return impl_->role; }
 Term Node::term() const { return impl_->term; }
+std::size_t Node::voter_count() const { return impl_->conf().voters.size(); }
 
 }  // namespace ha::raft

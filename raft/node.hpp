@@ -98,6 +98,8 @@ class Node {
   Role role() const;
   Term term() const;
   bool is_leader() const { return role() == Role::kLeader; }
+  // Voters in the configuration in force (the latest in the log, committed or not); cheap.
+  std::size_t voter_count() const;
 
   class Impl;
 

@@ -37,6 +37,7 @@ TEST_CASE("an added learner receives the log but never counts toward a quorum or
   settle(net, 1);
   const ConfState want{{1, 2, 3}, {4}};
   for (NodeId id = 1; id <= 4; ++id) CHECK(net.node(id).status().conf_state == want);
+  CHECK(net.node(1).voter_count() == 3);  // learners are not counted
   CHECK(net.log_terms(4) == net.log_terms(1));
   CHECK(net.applied(4) == std::vector<std::string>{"a"});
 
@@ -282,6 +283,7 @@ TEST_CASE("a configuration entry that is truncated away reverts the configuratio
   const ConfState without{{1, 2, 3, 4, 5}, {}};
   REQUIRE(net.node(1).status().conf_state == with6);  // in force as soon as appended
   REQUIRE(net.node(2).status().conf_state == with6);
+  CHECK(net.node(1).voter_count() == 6);
   // The majority elects node 3, which writes its own entries over that index.
   REQUIRE(net.elect(3));
   REQUIRE(net.propose(3, "b") == ProposeResult::kOk);
@@ -291,6 +293,7 @@ TEST_CASE("a configuration entry that is truncated away reverts the configuratio
   for (NodeId id = 1; id <= 5; ++id) {
     CAPTURE(id);
     CHECK(net.node(id).status().conf_state == without);
+    CHECK(net.node(id).voter_count() == 5);
     CHECK(net.log_terms(id) == net.log_terms(3));
     CHECK(net.applied(id) == std::vector<std::string>{"a", "b"});
   }
